@@ -1,0 +1,133 @@
+#include "app.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace naql::cli {
+namespace {
+
+constexpr char kDescription[] =
+    "naql — find Arabic news articles that reuse the same text (syndicated wire copy, shared\n"
+    "paragraphs, repeated quotations) and report the overlapping passages with exact offsets\n"
+    "into the original articles.";
+
+constexpr char kLongFooter[] = R"(Commands:
+  naql scan INPUT...       every pair of articles that share text, and clusters of copies
+  naql normalize [INPUT]   the folded text naql compares (for inspection)
+
+INPUT is a file or a directory (walked recursively in sorted order). A .txt file is one article
+whose id is its path as given; a .jsonl file holds one {"id": ..., "text": ..., "date": ...,
+"source": ..., "url": ..., "title": ...} object per line; "-" reads JSONL from stdin.
+
+Exit codes: 0 something was found (or success), 1 nothing was found, 2 error.
+Results go to stdout, diagnostics and progress to stderr.
+Run `naql COMMAND --help` for the options of a command.)";
+
+}  // namespace
+
+void Diagnostics::Error(absl::string_view message) const {
+  std::fprintf(stderr, "naql: error: %.*s\n", static_cast<int>(message.size()), message.data());
+}
+void Diagnostics::Warning(absl::string_view message) const {
+  if (quiet_) return;
+  std::fprintf(stderr, "naql: warning: %.*s\n", static_cast<int>(message.size()), message.data());
+}
+void Diagnostics::Info(absl::string_view message) const {
+  if (verbosity_ <= 0) return;
+  std::fprintf(stderr, "naql: %.*s\n", static_cast<int>(message.size()), message.data());
+}
+int Diagnostics::Fail(const absl::Status& status) const {
+  Error(status.message());
+  return kExitError;
+}
+
+bool CommonFlags::ShowProgress() const {
+  if (no_progress) return false;
+  if (progress) return true;
+  if (quiet) return false;
+  return ::isatty(2) == 1;
+}
+
+unsigned CommonFlags::ResolvedThreads() const {
+  if (threads > 0) return threads;
+  unsigned hardware = std::thread::hardware_concurrency();
+  return hardware > 0 ? hardware : 1;
+}
+
+void CommonFlags::Configure(Diagnostics* diagnostics) const {
+  diagnostics->set_quiet(quiet);
+  diagnostics->set_verbosity(verbose);
+}
+
+void AddFormatFlag(CLI::App* command, CommonFlags* flags,
+                   std::initializer_list<const char*> formats) {
+  std::vector<std::string> allowed(formats.begin(), formats.end());
+  flags->format = allowed.front();
+  std::string names;
+  for (const std::string& name : allowed) absl::StrAppend(&names, names.empty() ? "" : "|", name);
+  command->add_option("--format", flags->format, absl::StrCat("Output format: ", names))
+      ->check(CLI::IsMember(allowed))
+      ->default_str(allowed.front());
+}
+
+void AddRunFlags(CLI::App* command, CommonFlags* flags) {
+  command->add_option("--threads", flags->threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(0u, 1024u));
+  command->add_flag("--strict", flags->strict,
+                    "Treat any unreadable or malformed input as a fatal error (exit 2)");
+  command->add_flag("-q,--quiet", flags->quiet, "No warnings and no progress on stderr");
+  command->add_flag("-v,--verbose", flags->verbose, "More detail on stderr (repeatable)");
+  auto* progress = command->add_flag("--progress", flags->progress,
+                                     "Always show a progress line on stderr");
+  auto* no_progress = command->add_flag("--no-progress", flags->no_progress,
+                                        "Never show progress (default: only on a terminal)");
+  progress->excludes(no_progress);
+}
+
+int Run(int argc, char** argv) {
+  Context context;
+  // `-h` prints the short help; `--help` the long one (options plus the notes in each footer).
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (std::string& arg : args) {
+    if (arg == "--") break;
+    if (arg == "--help") {
+      context.long_help = true;
+      arg = "-h";
+    }
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
+
+  CLI::App app(kDescription, "naql");
+  app.set_help_flag("-h,--help", "Print help (-h short, --help long) and exit");
+  app.set_version_flag("--version", std::string("naql ") + NAQL_VERSION_STRING);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+  if (context.long_help) app.footer(kLongFooter);
+  app.get_formatter()->column_width(34);
+
+  RegisterNormalize(&app, &context);
+  RegisterScan(&app, &context);
+
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "naql: error: %s\n", e.what());
+    std::fprintf(stderr, "Run 'naql -h' (or 'naql COMMAND -h') for usage.\n");
+    return kExitError;
+  }
+  std::fflush(stdout);
+  return context.exit_code;
+}
+
+}  // namespace naql::cli

@@ -1,0 +1,242 @@
+#include "printers.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "naql/json.h"
+
+namespace naql::cli {
+namespace {
+
+absl::string_view Slice(const Document& doc, const OriginalSpan& span) {
+  return absl::string_view(doc.text).substr(span.byte_begin, span.byte_end - span.byte_begin);
+}
+
+// ---- jsonl ------------------------------------------------------------------------------------
+
+class JsonlPrinter : public ReportPrinter {
+ public:
+  JsonlPrinter(Output* out, const std::vector<ScannedDocument>* documents)
+      : out_(out), documents_(documents) {}
+
+  void OnPair(const PairReport& pair, const Document& a, const Document& b) override {
+    std::string* line = out_->buffer();
+    line->append("{\"type\":\"pair\",\"a\":");
+    AppendJsonString(a.id, line);
+    line->append(",\"b\":");
+    AppendJsonString(b.id, line);
+    absl::StrAppend(line, ",\"kind\":\"", PairKindName(pair.kind), "\",\"jaccard\":");
+    if (pair.jaccard.has_value()) AppendJsonNumber(*pair.jaccard, 4, line);
+    else line->append("null");
+    line->append(",\"coverage_a\":");
+    AppendJsonNumber(pair.coverage_a, 4, line);
+    line->append(",\"coverage_b\":");
+    AppendJsonNumber(pair.coverage_b, 4, line);
+    line->append(",\"spans\":[");
+    for (size_t i = 0; i < pair.spans.size(); ++i) {
+      const Span& s = pair.spans[i];
+      if (i > 0) line->push_back(',');
+      absl::StrAppend(line, "{\"a_begin\":", s.a.cp_begin, ",\"a_end\":", s.a.cp_end,
+                      ",\"b_begin\":", s.b.cp_begin, ",\"b_end\":", s.b.cp_end,
+                      ",\"a_byte_begin\":", s.a.byte_begin, ",\"a_byte_end\":", s.a.byte_end,
+                      ",\"b_byte_begin\":", s.b.byte_begin, ",\"b_byte_end\":", s.b.byte_end,
+                      ",\"words\":", s.words, ",\"matches\":", s.matches, ",\"edits\":", s.edits,
+                      ",\"similarity\":");
+      AppendJsonNumber(s.similarity, 4, line);
+      absl::StrAppend(line, ",\"quote\":", s.quote ? "true" : "false", ",\"a_text\":");
+      AppendJsonString(Slice(a, s.a), line);
+      line->append(",\"b_text\":");
+      AppendJsonString(Slice(b, s.b), line);
+      line->push_back('}');
+    }
+    line->append("]}\n");
+    out_->MaybeFlush();
+  }
+
+  void OnCluster(const Cluster& cluster) override {
+    std::string* line = out_->buffer();
+    absl::StrAppend(line, "{\"type\":\"cluster\",\"id\":", cluster.id, ",\"members\":[");
+    for (size_t i = 0; i < cluster.members.size(); ++i) {
+      if (i > 0) line->push_back(',');
+      AppendJsonString((*documents_)[cluster.members[i]].id, line);
+    }
+    line->append("],\"origin\":");
+    AppendJsonString((*documents_)[cluster.origin].id, line);
+    line->append("}\n");
+    out_->MaybeFlush();
+  }
+
+  void PrintSummary(const ReportSummary& summary) override {
+    std::string* line = out_->buffer();
+    absl::StrAppend(line, "{\"type\":\"summary\",\"documents\":", summary.documents,
+                    ",\"skipped\":", summary.skipped, ",\"pairs\":", summary.pairs,
+                    ",\"clusters\":", summary.clusters, ",\"quotes\":", summary.quotes,
+                    ",\"seconds\":");
+    AppendJsonNumber(summary.seconds, 3, line);
+    line->append("}\n");
+    out_->Flush();
+  }
+
+ private:
+  Output* out_;
+  const std::vector<ScannedDocument>* documents_;
+};
+
+// ---- tsv --------------------------------------------------------------------------------------
+
+// Columns, one span per row (a pair with n spans gives n rows). Documented in the README.
+constexpr char kTsvHeader[] =
+    "a\tb\tkind\tjaccard\tcoverage_a\tcoverage_b\tspan\ta_begin\ta_end\tb_begin\tb_end\t"
+    "a_byte_begin\ta_byte_end\tb_byte_begin\tb_byte_end\twords\tmatches\tedits\tsimilarity\t"
+    "quote\ta_text\tb_text\n";
+
+// TSV fields cannot hold tabs or newlines: they are written as \t, \n, \r and a backslash as \\.
+void AppendTsvField(absl::string_view text, std::string* out) {
+  std::string valid;
+  AppendValidUtf8(text, &valid);
+  for (char c : valid) {
+    switch (c) {
+      case '\t': out->append("\\t"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\\': out->append("\\\\"); break;
+      default: out->push_back(c);
+    }
+  }
+}
+
+class TsvPrinter : public ReportPrinter {
+ public:
+  explicit TsvPrinter(Output* out) : out_(out) { out_->Write(kTsvHeader); }
+
+  void OnPair(const PairReport& pair, const Document& a, const Document& b) override {
+    std::string* line = out_->buffer();
+    for (size_t i = 0; i < pair.spans.size(); ++i) {
+      const Span& s = pair.spans[i];
+      AppendTsvField(a.id, line);
+      line->push_back('\t');
+      AppendTsvField(b.id, line);
+      absl::StrAppend(line, "\t", PairKindName(pair.kind), "\t");
+      if (pair.jaccard.has_value()) AppendJsonNumber(*pair.jaccard, 4, line);
+      line->push_back('\t');
+      AppendJsonNumber(pair.coverage_a, 4, line);
+      line->push_back('\t');
+      AppendJsonNumber(pair.coverage_b, 4, line);
+      absl::StrAppend(line, "\t", i, "\t", s.a.cp_begin, "\t", s.a.cp_end, "\t", s.b.cp_begin,
+                      "\t", s.b.cp_end, "\t", s.a.byte_begin, "\t", s.a.byte_end, "\t",
+                      s.b.byte_begin, "\t", s.b.byte_end, "\t", s.words, "\t", s.matches, "\t",
+                      s.edits, "\t");
+      AppendJsonNumber(s.similarity, 4, line);
+      absl::StrAppend(line, "\t", s.quote ? "true" : "false", "\t");
+      AppendTsvField(Slice(a, s.a), line);
+      line->push_back('\t');
+      AppendTsvField(Slice(b, s.b), line);
+      line->push_back('\n');
+    }
+    out_->MaybeFlush();
+  }
+
+  void PrintSummary(const ReportSummary&) override { out_->Flush(); }
+
+ private:
+  Output* out_;
+};
+
+// ---- text -------------------------------------------------------------------------------------
+
+// Passages longer than this many code points are shown as their first and last halves.
+constexpr size_t kTextPassageLimit = 360;
+
+// One line of readable passage: whitespace runs folded to one space, long passages elided.
+std::string Readable(absl::string_view original) {
+  std::string valid;
+  AppendValidUtf8(original, &valid);
+  std::string flat;
+  flat.reserve(valid.size());
+  bool space = false;
+  for (char c : valid) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+      space = !flat.empty();
+      continue;
+    }
+    if (space) flat.push_back(' ');
+    space = false;
+    flat.push_back(c);
+  }
+  // Count code points (UTF-8 lead bytes) to elide in the middle.
+  size_t code_points = 0;
+  for (char c : flat) code_points += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  if (code_points <= kTextPassageLimit) return flat;
+  const size_t keep = kTextPassageLimit / 2;
+  size_t cut_begin = 0, cut_end = flat.size(), seen = 0;
+  for (size_t i = 0; i < flat.size(); ++i) {
+    if ((static_cast<unsigned char>(flat[i]) & 0xC0) == 0x80) continue;
+    if (seen == keep) cut_begin = i;
+    if (seen == code_points - keep) cut_end = i;
+    ++seen;
+  }
+  return absl::StrCat(flat.substr(0, cut_begin), " … ", flat.substr(cut_end));
+}
+
+class TextPrinter : public ReportPrinter {
+ public:
+  TextPrinter(Output* out, const std::vector<ScannedDocument>* documents)
+      : out_(out), documents_(documents) {}
+
+  void OnPair(const PairReport& pair, const Document& a, const Document& b) override {
+    std::string* text = out_->buffer();
+    absl::StrAppend(text, PairKindName(pair.kind), "  ", a.id, "  ↔  ", b.id, "\n  ");
+    if (pair.jaccard.has_value()) absl::StrAppend(text, absl::StrFormat("jaccard %.2f, ", *pair.jaccard));
+    absl::StrAppend(text, absl::StrFormat("coverage %.2f / %.2f, ", pair.coverage_a, pair.coverage_b),
+                    pair.spans.size(), pair.spans.size() == 1 ? " passage\n" : " passages\n");
+    for (size_t i = 0; i < pair.spans.size(); ++i) {
+      const Span& s = pair.spans[i];
+      absl::StrAppend(text, "  [", i + 1, "] a ", s.a.cp_begin, "-", s.a.cp_end, ", b ",
+                      s.b.cp_begin, "-", s.b.cp_end, ": ", s.words, " words, ", s.matches,
+                      " matching, ", s.edits, " edits",
+                      absl::StrFormat(", similarity %.2f", s.similarity),
+                      s.quote ? ", quotation" : "", "\n");
+      absl::StrAppend(text, "      a: ", Readable(Slice(a, s.a)), "\n");
+      absl::StrAppend(text, "      b: ", Readable(Slice(b, s.b)), "\n");
+    }
+    text->push_back('\n');
+    out_->MaybeFlush();
+  }
+
+  void OnCluster(const Cluster& cluster) override {
+    std::string* text = out_->buffer();
+    absl::StrAppend(text, "cluster ", cluster.id, ": ", cluster.members.size(),
+                    " copies, origin ", (*documents_)[cluster.origin].id, "\n");
+    for (uint32_t member : cluster.members) {
+      const ScannedDocument& doc = (*documents_)[member];
+      absl::StrAppend(text, "  ", doc.id);
+      if (!doc.meta.date.empty()) absl::StrAppend(text, "  ", doc.meta.date);
+      if (!doc.meta.source.empty()) absl::StrAppend(text, "  ", doc.meta.source);
+      text->push_back('\n');
+    }
+    text->push_back('\n');
+    out_->MaybeFlush();
+  }
+
+  void PrintSummary(const ReportSummary& summary) override {
+    out_->Write(absl::StrFormat(
+        "%d documents (%d skipped), %d pairs, %d clusters, %d quotations, %.2f s\n",
+        summary.documents, summary.skipped, summary.pairs, summary.clusters, summary.quotes,
+        summary.seconds));
+    out_->Flush();
+  }
+
+ private:
+  Output* out_;
+  const std::vector<ScannedDocument>* documents_;
+};
+
+}  // namespace
+
+std::unique_ptr<ReportPrinter> MakePrinter(const std::string& format, Output* out,
+                                           const std::vector<ScannedDocument>* documents) {
+  if (format == "jsonl") return std::make_unique<JsonlPrinter>(out, documents);
+  if (format == "tsv") return std::make_unique<TsvPrinter>(out);
+  return std::make_unique<TextPrinter>(out, documents);
+}
+
+}  // namespace naql::cli

@@ -1,0 +1,42 @@
+// printers.h — the scan report in each output format (text, tsv, jsonl).
+//
+// A printer receives findings in order (pairs, then clusters, then the summary) and writes them to
+// an Output. Formats are documented in the README ("Output formats"); the JSONL schema is the
+// contract of DESIGN.md: one object per line with a "type" field.
+
+#ifndef NAQL_CLI_PRINTERS_H_
+#define NAQL_CLI_PRINTERS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "naql/document.h"
+#include "naql/report.h"
+#include "naql/scanner.h"
+#include "output.h"
+
+namespace naql::cli {
+
+struct ReportSummary {
+  uint64_t documents = 0;
+  uint64_t skipped = 0;
+  uint64_t pairs = 0;
+  uint64_t clusters = 0;
+  uint64_t quotes = 0;
+  double seconds = 0;
+};
+
+class ReportPrinter : public ScanSink {
+ public:
+  // `documents` gives ids for clusters (indices into it); it must outlive the printer's calls.
+  virtual void PrintSummary(const ReportSummary& summary) = 0;
+};
+
+// Creates the printer for `format` ("text", "tsv" or "jsonl").
+std::unique_ptr<ReportPrinter> MakePrinter(const std::string& format, Output* out,
+                                           const std::vector<ScannedDocument>* documents);
+
+}  // namespace naql::cli
+
+#endif  // NAQL_CLI_PRINTERS_H_

@@ -1,0 +1,153 @@
+// naql scan — every pair of articles that share text, and clusters of syndicated copies.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "app.h"
+#include "naql/reader.h"
+#include "naql/scanner.h"
+#include "output.h"
+#include "printers.h"
+#include "progress.h"
+
+namespace naql::cli {
+namespace {
+
+constexpr char kFooter[] = R"(What it reports:
+  duplicate  the shared passages cover >= 80% of the words of the shorter article
+             (syndicated copy with a new lead, byline or ending)
+  reuse      at least one shared passage of --min-words words (a paragraph, a quotation)
+Each pair lists its passages with half-open offsets into the ORIGINAL text of both articles, in
+code points (a_begin/a_end, as Python's text[b:e]) and in UTF-8 bytes (a_byte_begin/a_byte_end).
+Duplicates are grouped into clusters whose origin is the earliest dated member.
+
+Output formats (--format):
+  text   a readable report (default)
+  tsv    one row per passage; header: a b kind jaccard coverage_a coverage_b span a_begin a_end
+         b_begin b_end a_byte_begin a_byte_end b_byte_begin b_byte_end words matches edits
+         similarity quote a_text b_text (tabs/newlines in texts written as \t \n, backslash as \\)
+  jsonl  one JSON object per line with "type": pair, cluster, summary (schema in the README)
+
+How it works: articles are normalized and cut into word shingles; MinHash + LSH finds near-
+duplicate articles (--threshold), winnowed passage fingerprints find shared passages of
+--min-words words (fingerprints in more than --max-df articles are boilerplate and ignored);
+every candidate pair is then aligned word by word.
+
+Exit codes: 0 pairs found, 1 none found, 2 error. Malformed input is reported on stderr with
+file and line and skipped (counted in the summary); with --strict it is fatal.
+
+Examples:
+  naql scan fixtures/seeds
+  naql scan --format jsonl crawl/ > findings.jsonl
+  zstd -dc news.jsonl.zst | naql scan --format tsv - > pairs.tsv)";
+
+struct ScanFlags {
+  CommonFlags common;
+  std::vector<std::string> inputs;
+  ScanOptions options;
+  bool exact = false;
+  bool no_partial = false;
+};
+
+int RunScan(ScanFlags& flags, Context* context) {
+  const auto start = std::chrono::steady_clock::now();
+  Diagnostics& diagnostics = context->diagnostics;
+  flags.common.Configure(&diagnostics);
+  ScanOptions& options = flags.options;
+  options.threads = flags.common.ResolvedThreads();
+  options.aligner.edit_tolerant = !flags.exact;
+  options.find_partial = !flags.no_partial;
+  if (absl::Status status = options.Validate(); !status.ok()) return diagnostics.Fail(status);
+
+  ProgressLine progress(flags.common.ShowProgress());
+  ReaderOptions reader_options;
+  reader_options.strict = flags.common.strict;
+  auto reader = DocumentReader::Open(flags.inputs, reader_options, [&](const InputProblem& p) {
+    progress.Clear();
+    diagnostics.Warning(p.status.message());
+  });
+  if (!reader.ok()) return diagnostics.Fail(reader.status());
+
+  Scanner scanner(options);
+  Output out;
+  std::unique_ptr<ReportPrinter> printer =
+      MakePrinter(flags.common.format, &out, &scanner.documents());
+  struct CountingSink : ScanSink {
+    ReportPrinter* printer;
+    uint64_t clusters = 0;
+    void OnPair(const PairReport& pair, const Document& a, const Document& b) override {
+      printer->OnPair(pair, a, b);
+    }
+    void OnCluster(const Cluster& cluster) override {
+      ++clusters;
+      printer->OnCluster(cluster);
+    }
+  } sink;
+  sink.printer = printer.get();
+
+  absl::Status status = scanner.Run(reader->get(), &sink, [&](const ScanProgress& p) {
+    progress.Update(p);
+  });
+  progress.Clear();
+  if (!status.ok()) {
+    out.Flush();
+    return diagnostics.Fail(status);
+  }
+  const ScanStats& stats = scanner.stats();
+  ReportSummary summary;
+  summary.documents = stats.documents;
+  summary.skipped = stats.skipped;
+  summary.pairs = stats.pairs;
+  summary.clusters = sink.clusters;
+  summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  printer->PrintSummary(summary);
+  diagnostics.Info(absl::StrCat(
+      stats.documents, " documents, ", stats.bytes, " bytes; candidates: ", stats.lsh_candidates,
+      " from LSH, ", stats.passage_candidates, " from passages, ", stats.candidates,
+      " distinct; ", stats.dropped_fingerprints, " boilerplate fingerprints dropped; fingerprints ",
+      stats.fingerprint_bytes, " bytes; phases ", stats.fingerprint_seconds, " / ",
+      stats.candidate_seconds, " / ", stats.verify_seconds, " s"));
+  return stats.pairs > 0 ? kExitFound : kExitNothing;
+}
+
+}  // namespace
+
+void RegisterScan(CLI::App* app, Context* context) {
+  auto flags = std::make_shared<ScanFlags>();
+  ScanOptions& o = flags->options;
+  CLI::App* command = app->add_subcommand(
+      "scan", "Find every pair of articles that share text, with the shared passages");
+  if (context->long_help) command->footer(kFooter);
+  command->add_option("INPUT", flags->inputs, "Files, directories, or '-' for JSONL on stdin")
+      ->required();
+  AddFormatFlag(command, &flags->common, {"text", "tsv", "jsonl"});
+  command->add_option("--min-words", o.fingerprint.min_words,
+                      "Shortest shared passage reported, in words")
+      ->capture_default_str()->check(CLI::Range(1u, 1000u));
+  command->add_option("--threshold", o.lsh.threshold,
+                      "MinHash resemblance above which whole articles are compared")
+      ->capture_default_str()->check(CLI::Range(0.01, 1.0));
+  command->add_option("--shingle", o.fingerprint.shingle.size, "Words per shingle")
+      ->capture_default_str()->check(CLI::Range(1u, 32u));
+  command->add_option("--num-perm", o.fingerprint.minhash.num_perm,
+                      "MinHash permutations per signature")
+      ->capture_default_str()->check(CLI::Range(8u, 1024u));
+  command->add_option("--max-df", o.passage.max_df,
+                      "Ignore passage fingerprints found in more articles than this (boilerplate)")
+      ->capture_default_str()->check(CLI::Range(2u, 1000000u));
+  command->add_option("--max-gap", o.aligner.max_gap,
+                      "Unaligned words after which a passage ends")
+      ->capture_default_str()->check(CLI::Range(0u, 1000u));
+  command->add_flag("--exact", flags->exact,
+                    "Exact passages only: no edit-tolerant alignment (faster)");
+  command->add_flag("--no-partial", flags->no_partial,
+                    "Whole-article near-duplicates only (skip the passage stage)");
+  AddRunFlags(command, &flags->common);
+  command->callback([flags, context] { context->exit_code = RunScan(*flags, context); });
+}
+
+}  // namespace naql::cli

@@ -1,0 +1,95 @@
+// naql/fingerprinter.h — one document's way through normalize → tokenize → shingle → fingerprints.
+//
+// The Fingerprinter owns the configured Normalizer, Tokenizer and MinHasher and turns an article's
+// original text into what the indexes need: its word count, its MinHash signature (whole-article
+// resemblance, for LSH) and its winnowed passage fingerprints (shared passages of min_words words,
+// for the passage index). Analyze() keeps the folded text and tokens instead, for alignment.
+//
+// Example:
+//   naql::Fingerprinter fingerprinter(naql::FingerprintOptions{});
+//   naql::FingerprintScratch scratch;
+//   naql::DocumentFingerprint fp;
+//   fingerprinter.Fingerprint(doc.text, &scratch, &fp);
+//
+// Thread safety: immutable after construction; const methods are thread-safe (each thread passes
+// its own scratch and outputs).
+
+#ifndef NAQL_FINGERPRINTER_H_
+#define NAQL_FINGERPRINTER_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "naql/aligner.h"
+#include "naql/minhash.h"
+#include "naql/normalizer.h"
+#include "naql/passage_index.h"
+#include "naql/shingler.h"
+#include "naql/tokenizer.h"
+
+namespace naql {
+
+struct FingerprintOptions {
+  NormalizerOptions normalizer;
+  TokenizerOptions tokenizer;
+  ShingleOptions shingle;  // words per shingle (default 5)
+  MinHashOptions minhash;  // permutations (default 128)
+  // Any passage of at least this many words shared by two articles yields a shared passage
+  // fingerprint: winnowing keeps one shingle in every window of min_words - shingle + 1 shingles.
+  uint32_t min_words = 8;
+
+  // InvalidArgument when a component's options are invalid or min_words < shingle.size.
+  absl::Status Validate() const;
+  // Everything that changes fingerprint values, to store with them and compare before use.
+  SignatureParams signature_params() const;
+  uint32_t winnow_window() const { return min_words - shingle.size + 1; }
+};
+
+// What the indexes keep of one article.
+struct DocumentFingerprint {
+  uint32_t words = 0;                         // number of tokens
+  std::vector<uint32_t> signature;            // num_perm MinHash values (empty text: all 0xFFFFFFFF)
+  std::vector<PassageFingerprint> passages;   // winnowed shingles, distinct hashes
+};
+
+// Reusable buffers for Fingerprint(); one per thread.
+struct FingerprintScratch {
+  NormalizedText folded;
+  std::vector<Token> tokens;
+  std::vector<uint64_t> token_hashes;
+  std::vector<uint64_t> shingles;
+};
+
+// An article prepared for alignment: folded text and tokens.
+struct AnalyzedText {
+  NormalizedText folded;
+  std::vector<Token> tokens;
+  // A view for the Aligner; valid while *this lives and is not modified.
+  TokenSequence sequence() const { return TokenSequence{&folded, tokens}; }
+};
+
+class Fingerprinter {
+ public:
+  // Requires options.Validate().ok().
+  explicit Fingerprinter(const FingerprintOptions& options);
+
+  const FingerprintOptions& options() const { return options_; }
+  const Normalizer& normalizer() const { return normalizer_; }
+  const Tokenizer& tokenizer() const { return tokenizer_; }
+
+  void Fingerprint(absl::string_view text, FingerprintScratch* scratch,
+                   DocumentFingerprint* out) const;
+  void Analyze(absl::string_view text, AnalyzedText* out) const;
+
+ private:
+  FingerprintOptions options_;
+  Normalizer normalizer_;
+  Tokenizer tokenizer_;
+  MinHasher minhasher_;
+};
+
+}  // namespace naql
+
+#endif  // NAQL_FINGERPRINTER_H_

@@ -1,0 +1,96 @@
+// naql/normalizer.h — Arabic-aware text normalization with an exact offset map.
+//
+// The Normalizer folds text so that the same words written by different outlets compare equal:
+// Unicode NFKC (presentation forms and ligatures to base letters), removal of diacritics, tatweel
+// and invisible format controls, Arabic letter folds (alef, yeh, teh marbuta, hamza carriers,
+// Persian/Urdu letter forms), digits to ASCII, Latin case folding, and quote marks / Arabic
+// punctuation to ASCII. Every rule is a row of the table in core/src/arabic_folds.cc (code points
+// and Unicode names) and a switch in NormalizerOptions. The result keeps an OffsetMap from each
+// folded code point back to the original text.
+//
+// Example:
+//   naql::Normalizer normalizer;                          // default options
+//   naql::NormalizedText out = normalizer.Normalize("أَكَّدَ الوزيرُ ﻻ ١٢٣");
+//   // out.text == "اكد الوزير لا 123"
+//   naql::OriginalSpan s = out.map.ToOriginal(0, 3);    // the original bytes of "أَكَّدَ"
+//
+// Invalid UTF-8 (stray continuation bytes, overlong forms, surrogates, truncated sequences) becomes
+// U+FFFD in the folded text (one per maximal invalid subpart, as the Unicode standard recommends);
+// the offset map still points at the original bytes.
+//
+// Thread safety: a Normalizer is immutable after construction; Normalize() is const and
+// thread-safe. Construction builds a lookup table (about 1 ms); share one instance across threads.
+
+#ifndef NAQL_NORMALIZER_H_
+#define NAQL_NORMALIZER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "naql/offset_map.h"
+
+namespace naql {
+
+// Bumped whenever a rule changes what Normalize() produces for any input; recorded with every
+// stored fingerprint so that fingerprints made by different normalizers are never compared.
+inline constexpr uint32_t kNormalizerVersion = 1;
+
+// Every fold is on by default. Turning one off keeps those characters as they are.
+struct NormalizerOptions {
+  bool nfkc = true;                   // Unicode NFKC (ICU): presentation forms, ligatures, widths
+  bool remove_diacritics = true;      // U+064B–U+065F harakat, U+0670 superscript alef,
+                                      // U+06D6–U+06ED Quranic marks
+  bool remove_tatweel = true;         // U+0640
+  bool remove_format_controls = true; // U+200B–U+200F, U+202A–U+202E, U+2066–U+2069, U+FEFF, U+00AD
+  bool fold_alef = true;              // أ إ آ ٱ → ا
+  bool fold_alef_maksura = true;      // ى → ي
+  bool fold_teh_marbuta = true;       // ة → ه
+  bool fold_hamza_carriers = true;    // ؤ → و, ئ → ي
+  bool fold_persian_letters = true;   // ک → ك, ی ې → ي, ھ → ه
+  bool fold_digits = true;            // Arabic-Indic and Extended Arabic-Indic digits → 0-9
+  bool case_fold = true;              // Latin (all scripts) case folding
+  bool fold_punctuation = true;       // « » “ ” „ ‹ › → ", ‘ ’ → ', ، → ",", ؛ → ";", ؟ → "?", ٪ → "%"
+
+  // All options are independent booleans, so every combination is valid; kept for the contract
+  // shared by all Options structs.
+  absl::Status Validate() const { return absl::OkStatus(); }
+
+  // A stable bit set of the switches (bit i = field i in the order above), recorded with stored
+  // fingerprints next to kNormalizerVersion.
+  uint32_t Bits() const;
+  // The inverse of Bits(); unknown bits are an InvalidArgument error.
+  static absl::Status FromBits(uint32_t bits, NormalizerOptions* options);
+};
+
+// Folded text plus the map back to the original.
+struct NormalizedText {
+  std::string text;  // folded UTF-8 (always valid UTF-8)
+  OffsetMap map;     // one entry per code point of `text`
+};
+
+class Normalizer {
+ public:
+  explicit Normalizer(const NormalizerOptions& options = NormalizerOptions());
+  ~Normalizer();
+  Normalizer(const Normalizer&) = delete;
+  Normalizer& operator=(const Normalizer&) = delete;
+
+  const NormalizerOptions& options() const { return options_; }
+
+  // Folds `original`. Never fails: invalid UTF-8 becomes U+FFFD. Requires original.size() < 4 GiB.
+  NormalizedText Normalize(absl::string_view original) const;
+  // Same, reusing `out`'s buffers (no allocation in steady state).
+  void Normalize(absl::string_view original, NormalizedText* out) const;
+
+ private:
+  struct Table;
+  NormalizerOptions options_;
+  std::unique_ptr<const Table> table_;
+};
+
+}  // namespace naql
+
+#endif  // NAQL_NORMALIZER_H_

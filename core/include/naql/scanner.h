@@ -1,0 +1,128 @@
+// naql/scanner.h — the main job: every pair of articles in a corpus that share text.
+//
+// A scan runs in three phases, each on all worker threads:
+//   1. Fingerprint: articles stream in from a DocumentReader; each is normalized, tokenized and
+//      reduced to a MinHash signature and winnowed passage fingerprints. Texts are not kept: the
+//      fingerprints are (about 3 KB for a 600-word article). Articles whose input cannot be read
+//      again (compressed files) keep a zstd-compressed copy of their text instead.
+//   2. Candidates: LSH over the signatures (whole-article resemblance ≥ threshold, Broder 1997;
+//      banding as in Leskovec–Rajaraman–Ullman, Mining of Massive Datasets ch. 3) and the passage
+//      index (articles sharing a winnowed fingerprint, after dropping fingerprints found in more than
+//      max_df articles, which are boilerplate) give candidate pairs.
+//   3. Verify: candidate pairs are taken in (a, b) order in batches; the articles of a batch are read
+//      again, analyzed, and each pair aligned. A pair with at least one span of min_words words is
+//      a finding: a duplicate when the spans cover ≥ 80% of the shorter article's words, else reuse.
+// Findings go to a ScanSink in (a, b) order as they are verified, so output streams; clusters of
+// duplicates follow at the end.
+//
+// Example:
+//   naql::ScanOptions options;
+//   options.threads = 2;
+//   naql::Scanner scanner(options);
+//   MySink sink;
+//   absl::Status status = scanner.Run(reader.get(), &sink);
+//
+// Thread safety: a Scanner runs one scan at a time; Run() calls the sink from the calling thread.
+
+#ifndef NAQL_SCANNER_H_
+#define NAQL_SCANNER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "naql/aligner.h"
+#include "naql/document.h"
+#include "naql/fingerprinter.h"
+#include "naql/lsh_index.h"
+#include "naql/passage_index.h"
+#include "naql/reader.h"
+#include "naql/report.h"
+
+namespace naql {
+
+struct ScanOptions {
+  FingerprintOptions fingerprint;  // normalizer, tokenizer, shingle size, permutations, min_words
+  LshOptions lsh;                  // threshold, bands × rows
+  PassageIndexOptions passage;     // max_df
+  AlignerOptions aligner;          // min_words is taken from fingerprint.min_words
+  bool find_partial = true;        // the passage stage; false: whole-article near-duplicates only
+  unsigned threads = 1;            // worker threads, >= 1
+  // Candidate pairs verified per batch; bounds the memory of re-read texts.
+  uint32_t verify_batch_pairs = 4096;
+
+  absl::Status Validate() const;
+};
+
+// What the scan keeps of each article (the text itself is not kept).
+struct ScannedDocument {
+  std::string id;
+  DocumentMeta meta;
+  std::string location;
+  uint32_t words = 0;
+};
+
+struct ScanStats {
+  uint64_t documents = 0;
+  uint64_t skipped = 0;
+  uint64_t bytes = 0;
+  uint64_t lsh_candidates = 0;
+  uint64_t passage_candidates = 0;
+  uint64_t candidates = 0;  // distinct pairs verified
+  uint64_t pairs = 0;
+  uint64_t duplicates = 0;
+  uint64_t dropped_fingerprints = 0;  // passage fingerprints over max_df
+  double fingerprint_seconds = 0;
+  double candidate_seconds = 0;
+  double verify_seconds = 0;
+  uint64_t fingerprint_bytes = 0;  // memory held by fingerprints after phase 1
+};
+
+// Receives findings. Called from the thread that called Run(), in order.
+class ScanSink {
+ public:
+  virtual ~ScanSink() = default;
+  // A verified pair. The documents are the full articles (text included), valid during the call.
+  virtual void OnPair(const PairReport& pair, const Document& a, const Document& b) = 0;
+  virtual void OnCluster(const Cluster& cluster) { (void)cluster; }
+};
+
+// Progress, called from the thread that called Run() about every 100 ms during long phases.
+struct ScanProgress {
+  const char* phase = "";  // "reading", "candidates", "verifying"
+  uint64_t documents = 0;
+  uint64_t bytes = 0;        // input bytes read so far
+  uint64_t total_bytes = 0;  // 0 when unknown
+  uint64_t pairs = 0;        // findings so far
+  uint64_t done = 0;         // verify: candidate pairs done / total
+  uint64_t total = 0;
+};
+
+class Scanner {
+ public:
+  // Requires options.Validate().ok().
+  explicit Scanner(const ScanOptions& options);
+  ~Scanner();
+
+  // Scans everything `reader` yields. Errors: the reader's fatal errors (strict mode, I/O), and
+  // DataLoss when an article cannot be read again for verification.
+  absl::Status Run(DocumentReader* reader, ScanSink* sink,
+                   std::function<void(const ScanProgress&)> progress = nullptr);
+
+  // After Run(): the articles in input order (indices are those of PairReport and Cluster).
+  const std::vector<ScannedDocument>& documents() const { return documents_; }
+  const ScanStats& stats() const { return stats_; }
+
+ private:
+  class Impl;
+  ScanOptions options_;
+  std::vector<ScannedDocument> documents_;
+  ScanStats stats_;
+};
+
+}  // namespace naql
+
+#endif  // NAQL_SCANNER_H_

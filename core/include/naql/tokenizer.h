@@ -1,0 +1,84 @@
+// naql/tokenizer.h — words of normalized text, each with its span in the original text.
+//
+// A word is a maximal run of letters, combining marks and digits (Unicode general categories L*, M*,
+// N*) of any script; everything else (spaces, punctuation, quote marks, symbols) separates words.
+// Each token carries a 64-bit XXH3 hash of its (optionally clitic-stripped) folded letters, which is
+// what shingles and alignments compare, and the original span of the whole word.
+//
+// Light clitic stripping (on by default, for recall: "والولايات" and "الولايات" then match):
+//   * the article and its proclitic combinations ال وال فال بال كال لل are removed when at least
+//     two letters remain (والولايات → ولايات, للصحفيين → صحفيين);
+//   * otherwise a leading conjunction و is removed when at least three letters remain (وقال → قال).
+// Stripping changes only the hash; the token's spans always cover the whole original word.
+//
+// Example:
+//   naql::Normalizer normalizer;
+//   naql::Tokenizer tokenizer;
+//   naql::NormalizedText folded = normalizer.Normalize(text);
+//   std::vector<naql::Token> tokens;
+//   tokenizer.Tokenize(folded, &tokens);
+//   for (const naql::Token& t : tokens) { ... t.original.cp_begin ... }
+//
+// Thread safety: immutable after construction; Tokenize() is const and thread-safe.
+
+#ifndef NAQL_TOKENIZER_H_
+#define NAQL_TOKENIZER_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "naql/normalizer.h"
+#include "naql/offset_map.h"
+
+namespace naql {
+
+// Bumped whenever tokenization or token hashing changes for any input.
+inline constexpr uint32_t kTokenizerVersion = 1;
+
+// Seed of the XXH3-64 token hash. Fixed forever (changing it is a kTokenizerVersion bump).
+inline constexpr uint64_t kTokenHashSeed = 0x6e61716c746f6b31ULL;  // "naqltok1"
+
+struct TokenizerOptions {
+  bool strip_clitics = true;  // see the file comment
+  absl::Status Validate() const { return absl::OkStatus(); }
+};
+
+struct Token {
+  uint64_t hash = 0;       // XXH3-64 of the stem's folded UTF-8 bytes, seed kTokenHashSeed
+  uint32_t folded_begin = 0;  // byte offsets of the whole word in NormalizedText::text
+  uint32_t folded_end = 0;
+  uint32_t stem_begin = 0;    // byte offset in NormalizedText::text where the hashed stem starts
+  OriginalSpan original;      // the whole word in the original text
+};
+
+class Tokenizer {
+ public:
+  explicit Tokenizer(const TokenizerOptions& options = TokenizerOptions());
+
+  const TokenizerOptions& options() const { return options_; }
+
+  // Appends the tokens of `text` to `tokens` (which is cleared first).
+  void Tokenize(const NormalizedText& text, std::vector<Token>* tokens) const;
+
+  // The hash Tokenize() gives a word whose folded letters are `word` (after clitic stripping).
+  uint64_t HashWord(absl::string_view folded_word) const;
+
+ private:
+  TokenizerOptions options_;
+};
+
+// Folded text of a token's stem, a view into `text.text`; valid while `text` lives.
+inline absl::string_view StemText(const NormalizedText& text, const Token& token) {
+  return absl::string_view(text.text).substr(token.stem_begin, token.folded_end - token.stem_begin);
+}
+// Folded text of the whole word.
+inline absl::string_view WordText(const NormalizedText& text, const Token& token) {
+  return absl::string_view(text.text).substr(token.folded_begin,
+                                             token.folded_end - token.folded_begin);
+}
+
+}  // namespace naql
+
+#endif  // NAQL_TOKENIZER_H_

@@ -1,0 +1,788 @@
+// The aligner: seed → extend → select → split → join.
+//
+// 1. Seeds. Every k-word run of b (k = seed size) goes into an open-addressing table keyed by the
+//    XXH3 hash of its k token hashes; every k-word run of a looks itself up there. A k-gram found
+//    more than max_seed_occurrences times in b is skipped, so a word repeated fifty times cannot
+//    make 2,500 seeds: the number of seeds is at most (n − k + 1) · max_seed_occurrences.
+//    Consecutive seeds on one diagonal (j − i constant) merge into runs.
+// 2. Extension, longest run first; a run that already lies on the path of an earlier alignment is
+//    skipped. Exact-only mode extends a run along its diagonal to the maximal run of equal tokens.
+//    Edit-tolerant mode runs two X-drop dynamic programs from the run's first cell, one to the
+//    right and one (on the reversed prefixes) to the left. Each is the Smith–Waterman recurrence
+//    anchored at the seed,
+//        H(i, j) = max(H(i−1, j−1) + s(a_i, b_j), H(i−1, j) + gap, H(i, j−1) + gap),  H(0, 0) = 0,
+//    evaluated row by row over the cells still "alive": a cell whose score falls more than X below
+//    the best score seen so far is dropped (X-drop, Zhang, Schwartz, Wagner & Miller 1998; the
+//    gapped extension of BLAST, Altschul et al. 1997). The live band is at most 2X/|gap| + 1 cells
+//    wide, so an extension costs O(length · X). The alignment ends at the best cell; with
+//    X = max_gap · max(|gap|, |mismatch|) a run of max_gap unaligned words can be crossed and a
+//    longer one ends it. The best local alignment through the seed is what full Smith–Waterman
+//    would find whenever no prefix of it dips more than X below its running maximum
+//    (tests/aligner_test.cc checks this against the full O(nm) dynamic program).
+// 3. Selection. Alignments are taken by decreasing score. Words already inside an accepted span
+//    cut an alignment into pieces; so does any stretch of more than max_gap consecutive unaligned
+//    words on either side. Each piece is trimmed to begin and end on a matching pair and accepted
+//    when it has min_words words on both sides and similarity >= min_similarity. Accepted spans
+//    therefore never overlap on either side.
+// 4. Join (edit-tolerant). Spans sorted by position in a; neighbours within max_gap words of each
+//    other in both articles are joined, also when their order differs in b (reordered sentences).
+//
+// Token similarity: equal hashes score match_score. Two different stems are spelling variants
+// when both are long enough and their optimal-string-alignment distance (Levenshtein with
+// adjacent transpositions; Damerau 1964) is small; a variant with similarity σ = 1 − d / max(len)
+// scores mismatch + (match − mismatch) · σ. Before the distance is computed, two cheap filters
+// reject most pairs: the lengths must differ by at most the allowed distance, and the 64-bit
+// letter-set masks may differ in at most 2·d bits (a substitution changes at most two bits, an
+// insertion or deletion one, a transposition none).
+
+#include "naql/aligner.h"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "utf8.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+namespace naql {
+namespace {
+
+// Stems longer than this are compared by hash only (the distance uses fixed-size rows).
+constexpr uint32_t kMaxVariantLetters = 32;
+// Seed for the k-gram hashes of the seed table; in-process only, fixed for reproducibility.
+constexpr uint64_t kSeedGramSeed = 0x6e61716c616c6e31ULL;  // "naqlaln1"
+constexpr uint32_t kNone = 0xFFFFFFFFu;
+constexpr double kDead = -std::numeric_limits<double>::infinity();
+
+// Alignment operations, in the order of increasing positions.
+enum Op : uint8_t {
+  kMatch = 0,       // equal tokens
+  kVariant = 1,     // spelling variants (counted as matches)
+  kSubstitute = 2,  // different tokens aligned to each other
+  kDeleteA = 3,     // a word of a aligned to nothing
+  kInsertB = 4,     // a word of b aligned to nothing
+};
+inline bool IsMatch(uint8_t op) { return op <= kVariant; }
+inline bool ConsumesA(uint8_t op) { return op != kInsertB; }
+inline bool ConsumesB(uint8_t op) { return op != kDeleteA; }
+
+// Traceback codes of the extension dynamic program.
+enum Trace : uint8_t { kTraceDead = 0, kTraceDiag = 1, kTraceUp = 2, kTraceLeft = 3, kTraceStart = 4 };
+
+// Bit of a letter in a 64-bit letter-set mask (Fibonacci hashing of the code point).
+inline uint64_t LetterBit(char32_t cp) {
+  return uint64_t{1} << ((static_cast<uint32_t>(cp) * 0x9E3779B1u) >> 26);
+}
+
+// Optimal-string-alignment distance of a[0, la) and b[0, lb), or limit + 1 when it exceeds
+// `limit`. Requires la, lb <= kMaxVariantLetters.
+uint32_t BoundedOsaDistance(const char32_t* a, uint32_t la, const char32_t* b, uint32_t lb,
+                            uint32_t limit) {
+  if ((la > lb ? la - lb : lb - la) > limit) return limit + 1;
+  uint32_t rows[3][kMaxVariantLetters + 1];
+  uint32_t* two_back = rows[0];
+  uint32_t* prev = rows[1];
+  uint32_t* cur = rows[2];
+  for (uint32_t j = 0; j <= lb; ++j) prev[j] = j;
+  for (uint32_t i = 1; i <= la; ++i) {
+    cur[0] = i;
+    uint32_t row_min = cur[0];
+    for (uint32_t j = 1; j <= lb; ++j) {
+      const uint32_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      uint32_t v = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        v = std::min(v, two_back[j - 2] + 1);
+      }
+      cur[j] = v;
+      row_min = std::min(row_min, v);
+    }
+    if (row_min > limit) return limit + 1;
+    uint32_t* recycled = two_back;
+    two_back = prev;
+    prev = cur;
+    cur = recycled;
+  }
+  return std::min(prev[lb], limit + 1);
+}
+
+// Edit distance allowed between two stems whose shorter one has `letters` code points.
+inline uint32_t AllowedDistance(uint32_t letters, const AlignerOptions& options) {
+  if (options.fuzzy_two_edit_letters != 0 && letters >= options.fuzzy_two_edit_letters) return 2;
+  if (options.fuzzy_min_letters != 0 && letters >= options.fuzzy_min_letters) return 1;
+  return 0;
+}
+
+// The variant similarity of two different code point strings (0 when not variants).
+double VariantSimilarity(const char32_t* a, uint32_t la, const char32_t* b, uint32_t lb,
+                         const AlignerOptions& options) {
+  if (la > kMaxVariantLetters || lb > kMaxVariantLetters) return 0;
+  const uint32_t allowed = AllowedDistance(std::min(la, lb), options);
+  if (allowed == 0) return 0;
+  const uint32_t d = BoundedOsaDistance(a, la, b, lb, allowed);
+  if (d > allowed) return 0;
+  if (d == 0) return 1;
+  return 1.0 - static_cast<double>(d) / std::max(la, lb);
+}
+
+void DecodeAll(absl::string_view text, std::vector<char32_t>* out) {
+  out->clear();
+  size_t i = 0;
+  while (i < text.size()) {
+    char32_t cp;
+    i += internal::DecodeUtf8(text.data() + i, text.size() - i, &cp);
+    out->push_back(cp);
+  }
+}
+
+}  // namespace
+
+namespace internal {
+
+// One sequence as the dynamic program reads it.
+struct PreparedSequence {
+  const Token* tokens = nullptr;
+  uint32_t size = 0;
+  std::vector<uint64_t> hashes;       // token hashes, contiguous
+  // Stems for the variant rule (filled only when it is in use).
+  std::vector<uint32_t> stem_offset;  // size + 1 offsets into stem_code_points
+  std::vector<char32_t> stem_code_points;
+  std::vector<uint64_t> letter_mask;  // letter-set mask per stem
+  std::vector<uint8_t> letters;       // stem length in code points, saturated at 255
+
+  void Prepare(const TokenSequence& sequence, bool with_stems) {
+    tokens = sequence.tokens.data();
+    size = static_cast<uint32_t>(sequence.tokens.size());
+    hashes.resize(size);
+    for (uint32_t i = 0; i < size; ++i) hashes[i] = tokens[i].hash;
+    if (!with_stems) return;
+    stem_offset.resize(size + 1);
+    letter_mask.resize(size);
+    letters.resize(size);
+    stem_code_points.clear();
+    const std::string& text = sequence.text->text;
+    for (uint32_t t = 0; t < size; ++t) {
+      stem_offset[t] = static_cast<uint32_t>(stem_code_points.size());
+      const Token& token = tokens[t];
+      uint64_t mask = 0;
+      uint32_t count = 0;
+      size_t i = token.stem_begin;
+      const size_t end = std::min<size_t>(token.folded_end, text.size());
+      while (i < end) {
+        char32_t cp;
+        i += DecodeUtf8(text.data() + i, end - i, &cp);
+        if (count < kMaxVariantLetters + 1) stem_code_points.push_back(cp);
+        mask |= LetterBit(cp);
+        ++count;
+      }
+      letter_mask[t] = mask;
+      letters[t] = static_cast<uint8_t>(std::min<uint32_t>(count, 255));
+    }
+    stem_offset[size] = static_cast<uint32_t>(stem_code_points.size());
+  }
+};
+
+struct Run {
+  uint32_t a = 0;
+  uint32_t b = 0;
+  uint32_t length = 0;  // words
+};
+
+struct Candidate {
+  double score = 0;
+  uint32_t a_begin = 0;
+  uint32_t b_begin = 0;
+  uint32_t op_begin = 0;  // into AlignScratchData::ops
+  uint32_t op_count = 0;
+};
+
+struct ExtensionResult {
+  double score = 0;
+  uint32_t a_length = 0;
+  uint32_t b_length = 0;
+};
+
+struct AlignScratchData {
+  PreparedSequence a;
+  PreparedSequence b;
+  // Seed table over b's k-grams.
+  std::vector<uint64_t> grams;  // k-gram hashes of a, then reused for b
+  std::vector<uint64_t> table_key;
+  std::vector<uint32_t> table_head;   // first position of the k-gram in b
+  std::vector<uint32_t> table_count;  // 0: empty slot
+  std::vector<uint32_t> next_position;
+  // Runs.
+  std::vector<int32_t> diagonal_run;  // per diagonal j − i + n: the run open on it, or −1
+  std::vector<Run> runs;
+  std::vector<uint32_t> run_order;
+  // Alignments.
+  std::vector<uint32_t> path_b_at_a;  // b position the first accepted path pairs with a[i]
+  std::vector<Candidate> candidates;
+  std::vector<uint32_t> candidate_order;
+  std::vector<uint8_t> ops;
+  // Extension dynamic program.
+  std::vector<double> row_prev;
+  std::vector<double> row_cur;
+  std::vector<uint8_t> trace;
+  std::vector<uint32_t> row_first;   // per row: first column computed
+  std::vector<uint32_t> row_offset;  // per row: offset into trace (row i ends at row_offset[i+1])
+  std::vector<uint8_t> reversed_ops;
+  // Selection.
+  std::vector<int32_t> a_owner;
+  std::vector<int32_t> b_owner;
+};
+
+}  // namespace internal
+
+using internal::AlignScratchData;
+using internal::Candidate;
+using internal::ExtensionResult;
+using internal::PreparedSequence;
+using internal::Run;
+
+absl::Status AlignerOptions::Validate() const {
+  if (min_words < 1 || min_words > 100000) {
+    return absl::InvalidArgumentError(absl::StrCat("min_words must be 1..100000, got ", min_words));
+  }
+  if (max_gap > 1000) {
+    return absl::InvalidArgumentError(absl::StrCat("max_gap must be 0..1000, got ", max_gap));
+  }
+  if (seed_size < 1 || seed_size > 32) {
+    return absl::InvalidArgumentError(absl::StrCat("seed_size must be 1..32, got ", seed_size));
+  }
+  if (tolerant_seed_size < 1 || tolerant_seed_size > 32) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tolerant_seed_size must be 1..32, got ", tolerant_seed_size));
+  }
+  if (max_seed_occurrences < 1 || max_seed_occurrences > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_seed_occurrences must be 1..65535, got ", max_seed_occurrences));
+  }
+  if (!(min_similarity >= 0 && min_similarity <= 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("min_similarity must be in [0, 1], got ", min_similarity));
+  }
+  if (!(match_score > 0) || !std::isfinite(match_score)) {
+    return absl::InvalidArgumentError(absl::StrCat("match_score must be > 0, got ", match_score));
+  }
+  if (!(mismatch_score < 0) || !std::isfinite(mismatch_score)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("mismatch_score must be < 0, got ", mismatch_score));
+  }
+  if (!(gap_score < 0) || !std::isfinite(gap_score)) {
+    return absl::InvalidArgumentError(absl::StrCat("gap_score must be < 0, got ", gap_score));
+  }
+  for (const auto& [name, value] :
+       {std::pair<const char*, uint32_t>{"fuzzy_min_letters", fuzzy_min_letters},
+        std::pair<const char*, uint32_t>{"fuzzy_two_edit_letters", fuzzy_two_edit_letters}}) {
+    if (value != 0 && (value < 2 || value > kMaxVariantLetters)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, " must be 0 or 2..", kMaxVariantLetters, ", got ", value));
+    }
+  }
+  if (fuzzy_min_letters != 0 && fuzzy_two_edit_letters != 0 &&
+      fuzzy_two_edit_letters < fuzzy_min_letters) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "fuzzy_two_edit_letters (", fuzzy_two_edit_letters, ") must not be below fuzzy_min_letters (",
+        fuzzy_min_letters, ")"));
+  }
+  return absl::OkStatus();
+}
+
+double AlignerOptions::x_drop() const {
+  return static_cast<double>(max_gap) * std::max(-gap_score, -mismatch_score);
+}
+
+AlignScratch::AlignScratch() : data_(std::make_unique<AlignScratchData>()) {}
+AlignScratch::~AlignScratch() = default;
+AlignScratch::AlignScratch(AlignScratch&&) noexcept = default;
+AlignScratch& AlignScratch::operator=(AlignScratch&&) noexcept = default;
+
+double StemSimilarity(absl::string_view a_stem, absl::string_view b_stem,
+                      const AlignerOptions& options) {
+  if (a_stem == b_stem) return 1;
+  std::vector<char32_t> a, b;
+  DecodeAll(a_stem, &a);
+  DecodeAll(b_stem, &b);
+  return VariantSimilarity(a.data(), static_cast<uint32_t>(a.size()), b.data(),
+                           static_cast<uint32_t>(b.size()), options);
+}
+
+double TokenSimilarity(const NormalizedText* a_text, const Token& a, const NormalizedText* b_text,
+                       const Token& b, const AlignerOptions& options) {
+  if (a.hash == b.hash) return 1;
+  if (a_text == nullptr || b_text == nullptr) return 0;
+  return StemSimilarity(StemText(*a_text, a), StemText(*b_text, b), options);
+}
+
+namespace {
+
+// The work of one Align() call; lives on the stack, state in the scratch.
+class Alignment {
+ public:
+  Alignment(const AlignerOptions& options, AlignScratchData* s) : o_(options), s_(*s) {}
+
+  void Execute(const TokenSequence& a, const TokenSequence& b, std::vector<Span>* out) {
+    out->clear();
+    const uint32_t n = static_cast<uint32_t>(a.tokens.size());
+    const uint32_t m = static_cast<uint32_t>(b.tokens.size());
+    if (std::min(n, m) < o_.min_words) return;
+    variants_ = o_.edit_tolerant && a.text != nullptr && b.text != nullptr &&
+                (o_.fuzzy_min_letters != 0 || o_.fuzzy_two_edit_letters != 0);
+    s_.a.Prepare(a, variants_);
+    s_.b.Prepare(b, variants_);
+    match_ = o_.match_score;
+    mismatch_ = o_.mismatch_score;
+    gap_ = o_.gap_score;
+    x_drop_ = o_.x_drop();
+
+    const uint32_t k = o_.edit_tolerant ? std::min(o_.tolerant_seed_size, o_.min_words)
+                                        : std::min(o_.seed_size, o_.min_words);
+    FindRuns(k);
+    ExtendRuns();
+    Select(out);
+    if (o_.edit_tolerant) Join(out);
+    for (Span& span : *out) FillOriginal(&span);
+  }
+
+ private:
+  // ---- Seeds ------------------------------------------------------------------------------
+
+  static void GramHashes(const std::vector<uint64_t>& hashes, uint32_t k,
+                         std::vector<uint64_t>* out) {
+    const size_t count = hashes.size() >= k ? hashes.size() - k + 1 : 0;
+    out->resize(count);
+    for (size_t i = 0; i < count; ++i) {
+      (*out)[i] = XXH3_64bits_withSeed(&hashes[i], k * sizeof(uint64_t), kSeedGramSeed);
+    }
+  }
+
+  // Finds the seeds of k-grams and merges them into diagonal runs (s_.runs).
+  void FindRuns(uint32_t k) {
+    s_.runs.clear();
+    const uint32_t n = s_.a.size, m = s_.b.size;
+    if (n < k || m < k) return;
+    // The table over b.
+    GramHashes(s_.b.hashes, k, &s_.grams);
+    const uint32_t b_grams = static_cast<uint32_t>(s_.grams.size());
+    uint32_t capacity = 16;
+    while (capacity < 2 * b_grams) capacity *= 2;
+    const uint32_t mask = capacity - 1;
+    if (s_.table_key.size() < capacity) {
+      s_.table_key.resize(capacity);
+      s_.table_head.resize(capacity);
+      s_.table_count.resize(capacity);
+    }
+    std::fill_n(s_.table_count.begin(), capacity, 0u);
+    s_.next_position.resize(b_grams);
+    // Insert from the last position to the first so that each chain lists positions ascending.
+    for (uint32_t j = b_grams; j-- > 0;) {
+      const uint64_t key = s_.grams[j];
+      uint32_t slot = static_cast<uint32_t>(key) & mask;
+      while (s_.table_count[slot] != 0 && s_.table_key[slot] != key) slot = (slot + 1) & mask;
+      if (s_.table_count[slot] == 0) {
+        s_.table_key[slot] = key;
+        s_.next_position[j] = kNone;
+      } else {
+        s_.next_position[j] = s_.table_head[slot];
+      }
+      s_.table_head[slot] = j;
+      if (s_.table_count[slot] < kNone) ++s_.table_count[slot];
+    }
+    // Look up a's k-grams in order of position; extend the run open on each seed's diagonal.
+    GramHashes(s_.a.hashes, k, &s_.grams);
+    s_.diagonal_run.assign(static_cast<size_t>(n) + m + 1, -1);
+    const uint32_t a_grams = static_cast<uint32_t>(s_.grams.size());
+    for (uint32_t i = 0; i < a_grams; ++i) {
+      const uint64_t key = s_.grams[i];
+      uint32_t slot = static_cast<uint32_t>(key) & mask;
+      while (s_.table_count[slot] != 0 && s_.table_key[slot] != key) slot = (slot + 1) & mask;
+      const uint32_t count = s_.table_count[slot];
+      if (count == 0 || count > o_.max_seed_occurrences) continue;
+      for (uint32_t j = s_.table_head[slot]; j != kNone; j = s_.next_position[j]) {
+        // Hash equality of k-grams is checked on the tokens: a 64-bit collision must not seed.
+        if (!std::equal(&s_.a.hashes[i], &s_.a.hashes[i] + k, &s_.b.hashes[j])) continue;
+        const size_t diagonal = static_cast<size_t>(j) + n - i;
+        const int32_t open = s_.diagonal_run[diagonal];
+        if (open >= 0) {
+          Run& run = s_.runs[open];
+          if (run.a + run.length - k + 1 == i) {  // the next k-gram of the same run
+            ++run.length;
+            continue;
+          }
+        }
+        s_.diagonal_run[diagonal] = static_cast<int32_t>(s_.runs.size());
+        s_.runs.push_back(Run{i, j, k});
+      }
+    }
+  }
+
+  // ---- Extension --------------------------------------------------------------------------
+
+  double VariantScore(uint32_t i, uint32_t j) const {
+    const PreparedSequence& a = s_.a;
+    const PreparedSequence& b = s_.b;
+    const uint32_t la = a.letters[i], lb = b.letters[j];
+    const uint32_t allowed = AllowedDistance(std::min(la, lb), o_);
+    if (allowed == 0) return 0;
+    if ((la > lb ? la - lb : lb - la) > allowed) return 0;
+    if (static_cast<uint32_t>(std::popcount(a.letter_mask[i] ^ b.letter_mask[j])) > 2 * allowed) {
+      return 0;
+    }
+    return VariantSimilarity(&a.stem_code_points[a.stem_offset[i]], la,
+                             &b.stem_code_points[b.stem_offset[j]], lb, o_);
+  }
+
+  // Similarity of a[i] and b[j]: 1, a variant's σ, or 0.
+  double Similarity(uint32_t i, uint32_t j) const {
+    if (s_.a.hashes[i] == s_.b.hashes[j]) return 1;
+    return variants_ ? VariantScore(i, j) : 0;
+  }
+
+  double PairScore(uint32_t i, uint32_t j) const {
+    if (s_.a.hashes[i] == s_.b.hashes[j]) return match_;
+    if (!variants_) return mismatch_;
+    const double sigma = VariantScore(i, j);
+    return sigma > 0 ? mismatch_ + (match_ - mismatch_) * sigma : mismatch_;
+  }
+
+  uint8_t DiagonalOp(uint32_t i, uint32_t j) const {
+    const double sigma = Similarity(i, j);
+    return sigma >= 1 ? kMatch : sigma > 0 ? kVariant : kSubstitute;
+  }
+
+  // X-drop extension from the cell before a[i0], b[j0] (forward) or after a[i0 − 1], b[j0 − 1]
+  // (backward), over at most a_limit words of a and b_limit words of b. Appends the operations of
+  // the best alignment to s_.ops in increasing position order.
+  template <bool kForward>
+  ExtensionResult Extend(uint32_t i0, uint32_t j0, uint32_t a_limit, uint32_t b_limit) {
+    auto a_at = [i0](uint32_t row) { return kForward ? i0 + row - 1 : i0 - row; };
+    auto b_at = [j0](uint32_t column) { return kForward ? j0 + column - 1 : j0 - column; };
+    if (s_.row_prev.size() < b_limit + 2) {
+      s_.row_prev.resize(b_limit + 2);
+      s_.row_cur.resize(b_limit + 2);
+    }
+    double* prev = s_.row_prev.data();
+    double* cur = s_.row_cur.data();
+    s_.trace.clear();
+    s_.row_first.clear();
+    s_.row_offset.clear();
+
+    double best = 0;
+    uint32_t best_row = 0, best_column = 0;
+    // Row 0: only gaps in a.
+    s_.row_first.push_back(0);
+    s_.row_offset.push_back(0);
+    prev[0] = 0;
+    s_.trace.push_back(kTraceStart);
+    uint32_t lo = 0, hi = 0;
+    for (uint32_t j = 1; j <= b_limit; ++j) {
+      const double v = gap_ * j;
+      if (v < best - x_drop_) break;
+      prev[j] = v;
+      s_.trace.push_back(kTraceLeft);
+      hi = j;
+    }
+    for (uint32_t i = 1; i <= a_limit; ++i) {
+      s_.row_first.push_back(lo);
+      s_.row_offset.push_back(static_cast<uint32_t>(s_.trace.size()));
+      const uint32_t ai = a_at(i);
+      uint32_t new_lo = kNone, new_hi = 0;
+      for (uint32_t j = lo; j <= b_limit; ++j) {
+        double h = kDead;
+        uint8_t code = kTraceDead;
+        if (j >= 1 && j - 1 >= lo && j - 1 <= hi && prev[j - 1] != kDead) {
+          h = prev[j - 1] + PairScore(ai, b_at(j));
+          code = kTraceDiag;
+        }
+        if (j <= hi && prev[j] != kDead && prev[j] + gap_ > h) {
+          h = prev[j] + gap_;
+          code = kTraceUp;
+        }
+        if (j > lo && cur[j - 1] != kDead && cur[j - 1] + gap_ > h) {
+          h = cur[j - 1] + gap_;
+          code = kTraceLeft;
+        }
+        if (h < best - x_drop_) {
+          h = kDead;
+          code = kTraceDead;
+        }
+        cur[j] = h;
+        s_.trace.push_back(code);
+        if (h != kDead) {
+          if (new_lo == kNone) new_lo = j;
+          new_hi = j;
+          if (h > best) {
+            best = h;
+            best_row = i;
+            best_column = j;
+          }
+        } else if (j > hi) {
+          break;  // past the previous row only a chain of gaps could continue
+        }
+      }
+      if (new_lo == kNone) break;
+      std::swap(prev, cur);
+      lo = new_lo;
+      hi = new_hi;
+    }
+    s_.row_offset.push_back(static_cast<uint32_t>(s_.trace.size()));  // end of the last row
+
+    // Traceback from the best cell to the origin.
+    s_.reversed_ops.clear();
+    uint32_t i = best_row, j = best_column;
+    while (i > 0 || j > 0) {
+      const uint8_t code = s_.trace[s_.row_offset[i] + (j - s_.row_first[i])];
+      assert(code != kTraceDead && code != kTraceStart);
+      if (code == kTraceDiag) {
+        s_.reversed_ops.push_back(DiagonalOp(a_at(i), b_at(j)));
+        --i;
+        --j;
+      } else if (code == kTraceUp) {
+        s_.reversed_ops.push_back(kDeleteA);
+        --i;
+      } else {
+        s_.reversed_ops.push_back(kInsertB);
+        --j;
+      }
+    }
+    // Traceback order walks from the far end towards the anchor: that is increasing position
+    // order when extending backwards, decreasing when extending forwards.
+    if (kForward) {
+      s_.ops.insert(s_.ops.end(), s_.reversed_ops.rbegin(), s_.reversed_ops.rend());
+    } else {
+      s_.ops.insert(s_.ops.end(), s_.reversed_ops.begin(), s_.reversed_ops.end());
+    }
+    return ExtensionResult{best, best_row, best_column};
+  }
+
+  bool OnPath(const Run& run) const {
+    for (uint32_t t = 0; t < run.length; ++t) {
+      if (s_.path_b_at_a[run.a + t] == run.b + t) return true;
+    }
+    return false;
+  }
+
+  void MarkPath(const Candidate& c) {
+    uint32_t i = c.a_begin, j = c.b_begin;
+    for (uint32_t t = 0; t < c.op_count; ++t) {
+      const uint8_t op = s_.ops[c.op_begin + t];
+      if (ConsumesA(op) && ConsumesB(op) && s_.path_b_at_a[i] == kNone) s_.path_b_at_a[i] = j;
+      i += ConsumesA(op);
+      j += ConsumesB(op);
+    }
+  }
+
+  void ExtendRuns() {
+    const uint32_t n = s_.a.size, m = s_.b.size;
+    s_.candidates.clear();
+    s_.ops.clear();
+    s_.path_b_at_a.assign(n, kNone);
+    s_.run_order.resize(s_.runs.size());
+    for (uint32_t r = 0; r < s_.runs.size(); ++r) s_.run_order[r] = r;
+    std::sort(s_.run_order.begin(), s_.run_order.end(), [this](uint32_t x, uint32_t y) {
+      const Run& rx = s_.runs[x];
+      const Run& ry = s_.runs[y];
+      if (rx.length != ry.length) return rx.length > ry.length;
+      if (rx.a != ry.a) return rx.a < ry.a;
+      return rx.b < ry.b;
+    });
+    for (uint32_t r : s_.run_order) {
+      const Run& run = s_.runs[r];
+      if (OnPath(run)) continue;
+      Candidate c;
+      c.op_begin = static_cast<uint32_t>(s_.ops.size());
+      if (!o_.edit_tolerant) {
+        // Maximal run of equal tokens through the seed run.
+        uint32_t a0 = run.a, b0 = run.b;
+        while (a0 > 0 && b0 > 0 && s_.a.hashes[a0 - 1] == s_.b.hashes[b0 - 1]) --a0, --b0;
+        uint32_t a1 = run.a + run.length, b1 = run.b + run.length;
+        while (a1 < n && b1 < m && s_.a.hashes[a1] == s_.b.hashes[b1]) ++a1, ++b1;
+        c.a_begin = a0;
+        c.b_begin = b0;
+        c.op_count = a1 - a0;
+        c.score = c.op_count;
+        s_.ops.insert(s_.ops.end(), c.op_count, kMatch);
+      } else {
+        const ExtensionResult left = Extend<false>(run.a, run.b, run.a, run.b);
+        const ExtensionResult right = Extend<true>(run.a, run.b, n - run.a, m - run.b);
+        c.a_begin = run.a - left.a_length;
+        c.b_begin = run.b - left.b_length;
+        c.score = left.score + right.score;
+        c.op_count = static_cast<uint32_t>(s_.ops.size()) - c.op_begin;
+      }
+      MarkPath(c);
+      s_.candidates.push_back(c);
+    }
+  }
+
+  // ---- Selection ------------------------------------------------------------------------
+
+  // Accepts ops [first, last] of candidate `c` (both matches), starting at a[i], b[j], when the
+  // piece passes the filters.
+  void AcceptPiece(const Candidate& c, uint32_t first, uint32_t last, uint32_t i, uint32_t j,
+                   std::vector<Span>* out) {
+    uint32_t a_words = 0, b_words = 0, matches = 0, edits = 0;
+    for (uint32_t t = first; t <= last; ++t) {
+      const uint8_t op = s_.ops[c.op_begin + t];
+      a_words += ConsumesA(op);
+      b_words += ConsumesB(op);
+      if (IsMatch(op)) {
+        ++matches;
+      } else {
+        ++edits;
+      }
+    }
+    if (std::min(a_words, b_words) < o_.min_words) return;
+    const double similarity = 2.0 * matches / (a_words + b_words);
+    if (similarity < o_.min_similarity) return;
+    Span span;
+    span.a_token_begin = i;
+    span.a_token_end = i + a_words;
+    span.b_token_begin = j;
+    span.b_token_end = j + b_words;
+    span.words = std::max(a_words, b_words);
+    span.matches = matches;
+    span.edits = edits;
+    span.similarity = similarity;
+    const int32_t id = static_cast<int32_t>(out->size());
+    std::fill(s_.a_owner.begin() + span.a_token_begin, s_.a_owner.begin() + span.a_token_end, id);
+    std::fill(s_.b_owner.begin() + span.b_token_begin, s_.b_owner.begin() + span.b_token_end, id);
+    out->push_back(span);
+  }
+
+  void Select(std::vector<Span>* out) {
+    s_.a_owner.assign(s_.a.size, -1);
+    s_.b_owner.assign(s_.b.size, -1);
+    s_.candidate_order.resize(s_.candidates.size());
+    for (uint32_t c = 0; c < s_.candidates.size(); ++c) s_.candidate_order[c] = c;
+    std::sort(s_.candidate_order.begin(), s_.candidate_order.end(), [this](uint32_t x, uint32_t y) {
+      const Candidate& cx = s_.candidates[x];
+      const Candidate& cy = s_.candidates[y];
+      if (cx.score != cy.score) return cx.score > cy.score;
+      if (cx.a_begin != cy.a_begin) return cx.a_begin < cy.a_begin;
+      return cx.b_begin < cy.b_begin;
+    });
+    for (uint32_t index : s_.candidate_order) {
+      const Candidate& c = s_.candidates[index];
+      uint32_t i = c.a_begin, j = c.b_begin;
+      uint32_t first = kNone, last = 0;    // ops of the open piece's first and last match
+      uint32_t first_i = 0, first_j = 0;   // positions at the open piece's first match
+      uint32_t gap_a = 0, gap_b = 0;       // unaligned words since the last match
+      for (uint32_t t = 0; t < c.op_count; ++t) {
+        const uint8_t op = s_.ops[c.op_begin + t];
+        const bool conflict = (ConsumesA(op) && s_.a_owner[i] >= 0) ||
+                              (ConsumesB(op) && s_.b_owner[j] >= 0);
+        if (conflict) {
+          if (first != kNone) AcceptPiece(c, first, last, first_i, first_j, out);
+          first = kNone;
+        } else if (IsMatch(op)) {
+          if (first != kNone && std::max(gap_a, gap_b) > o_.max_gap) {
+            AcceptPiece(c, first, last, first_i, first_j, out);
+            first = kNone;
+          }
+          if (first == kNone) {
+            first = t;
+            first_i = i;
+            first_j = j;
+          }
+          last = t;
+          gap_a = gap_b = 0;
+        } else {
+          gap_a += ConsumesA(op);
+          gap_b += ConsumesB(op);
+        }
+        i += ConsumesA(op);
+        j += ConsumesB(op);
+      }
+      if (first != kNone) AcceptPiece(c, first, last, first_i, first_j, out);
+    }
+    std::sort(out->begin(), out->end(), [](const Span& x, const Span& y) {
+      return x.a_token_begin < y.a_token_begin;
+    });
+  }
+
+  // ---- Join -------------------------------------------------------------------------------
+
+  void Join(std::vector<Span>* spans) {
+    if (spans->size() < 2) return;
+    size_t kept = 0;
+    for (size_t t = 1; t < spans->size(); ++t) {
+      Span& cur = (*spans)[kept];
+      const Span& next = (*spans)[t];
+      const uint32_t gap_a = next.a_token_begin - cur.a_token_end;
+      uint32_t gap_begin, gap_end;  // the b words between the two spans
+      if (next.b_token_begin >= cur.b_token_end) {
+        gap_begin = cur.b_token_end;
+        gap_end = next.b_token_begin;
+      } else {
+        gap_begin = next.b_token_end;
+        gap_end = cur.b_token_begin;
+      }
+      const bool in_order = next.b_token_begin >= cur.b_token_end;
+      bool join = gap_a <= o_.max_gap && gap_end - gap_begin <= o_.max_gap &&
+                  (in_order || o_.join_reordered);
+      for (uint32_t w = gap_begin; join && w < gap_end; ++w) join = s_.b_owner[w] < 0;
+      const uint32_t joined_a = next.a_token_end - cur.a_token_begin;
+      const uint32_t joined_b = std::max(cur.b_token_end, next.b_token_end) -
+                                std::min(cur.b_token_begin, next.b_token_begin);
+      const uint32_t joined_matches = cur.matches + next.matches;
+      join = join && 2.0 * joined_matches / (joined_a + joined_b) >= o_.min_similarity;
+      if (!join) {
+        (*spans)[++kept] = next;
+        continue;
+      }
+      const uint32_t gap_b = gap_end - gap_begin;
+      std::fill(s_.b_owner.begin() + gap_begin, s_.b_owner.begin() + gap_end, 0);
+      cur.a_token_end = next.a_token_end;
+      cur.b_token_begin = std::min(cur.b_token_begin, next.b_token_begin);
+      cur.b_token_end = std::max(cur.b_token_end, next.b_token_end);
+      cur.matches = joined_matches;
+      cur.edits += next.edits + std::max(gap_a, gap_b);
+      cur.words = std::max(joined_a, joined_b);
+      cur.similarity = 2.0 * joined_matches / (joined_a + joined_b);
+    }
+    spans->resize(kept + 1);
+  }
+
+  void FillOriginal(Span* span) const {
+    auto fill = [](const Token* tokens, uint32_t begin, uint32_t end, OriginalSpan* out) {
+      out->byte_begin = tokens[begin].original.byte_begin;
+      out->cp_begin = tokens[begin].original.cp_begin;
+      out->byte_end = tokens[end - 1].original.byte_end;
+      out->cp_end = tokens[end - 1].original.cp_end;
+    };
+    fill(s_.a.tokens, span->a_token_begin, span->a_token_end, &span->a);
+    fill(s_.b.tokens, span->b_token_begin, span->b_token_end, &span->b);
+  }
+
+  const AlignerOptions& o_;
+  AlignScratchData& s_;
+  bool variants_ = false;
+  double match_ = 1, mismatch_ = -1, gap_ = -1, x_drop_ = 0;
+};
+
+}  // namespace
+
+Aligner::Aligner(const AlignerOptions& options) : options_(options) {
+  assert(options_.Validate().ok());
+}
+
+std::vector<Span> Aligner::Align(const TokenSequence& a, const TokenSequence& b) const {
+  std::vector<Span> spans;
+  AlignScratch scratch;
+  Align(a, b, &spans, &scratch);
+  return spans;
+}
+
+void Aligner::Align(const TokenSequence& a, const TokenSequence& b, std::vector<Span>* out,
+                    AlignScratch* scratch) const {
+  Alignment(options_, scratch->data_.get()).Execute(a, b, out);
+}
+
+}  // namespace naql

@@ -1,0 +1,75 @@
+// arabic_folds.h — the table of naql's character folds (internal; see naql/normalizer.h).
+//
+// Every rule the Normalizer applies after Unicode NFKC and case folding is one row of FoldRules():
+// a code point range, what happens to it (removed, replaced by one code point, or shifted onto a
+// range such as the ASCII digits), the NormalizerOptions switch that turns it on, and the Unicode
+// names of the characters. The two rules that ICU carries out are not rows, as they cover
+// thousands of code points; they are listed here for completeness:
+//
+//   switch      what                                          code points (examples)
+//   nfkc        Unicode NFKC (ICU Normalizer2 NFKC instance)  U+FB50–U+FDFF Arabic Presentation
+//               compatibility decomposition + composition    Forms-A, U+FE70–U+FEFF Forms-B
+//                                                             (ﻻ U+FEFB → ل ا, ﷲ U+FDF2 → الله),
+//                                                             fullwidth forms, ligatures (ﬁ → fi)
+//   case_fold   Unicode full case folding (ICU, default       A–Z → a–z, Ä → ä, ẞ → ss, Σ → σ
+//               mappings, not Turkic), then NFKC again
+//
+// The rows are applied once, to each code point that NFKC and case folding produce; no row's output
+// is another row's input, so the result does not depend on the order of the rows (a test checks).
+//
+// Thread safety: the table is constant; IsWordChar is thread-safe.
+
+#ifndef NAQL_CORE_SRC_ARABIC_FOLDS_H_
+#define NAQL_CORE_SRC_ARABIC_FOLDS_H_
+
+#include <cstdint>
+
+#include "absl/types/span.h"
+#include "naql/normalizer.h"
+
+namespace naql::internal {
+
+enum class FoldAction : uint8_t {
+  kRemove,   // the code point is dropped from the folded text
+  kReplace,  // every code point of the range becomes `to`
+  kShift,    // first → to, first + 1 → to + 1, … (digits)
+};
+
+// One rule of the fold table.
+struct FoldRule {
+  char32_t first;                   // first code point of the range
+  char32_t last;                    // last code point of the range (inclusive)
+  FoldAction action;
+  char32_t to;                      // replacement (kReplace) or image of `first` (kShift)
+  bool NormalizerOptions::*option;  // the switch that enables the rule
+  const char* option_name;          // the switch's field name, e.g. "fold_alef"
+  const char* names;                // Unicode names of the characters, for the reader
+};
+
+// All rules, in the order of the table in arabic_folds.cc. Ranges do not overlap.
+absl::Span<const FoldRule> FoldRules();
+
+// Returned by ApplyFoldRules for a removed code point (not a valid code point).
+inline constexpr char32_t kRemovedCodePoint = 0xFFFFFFFF;
+
+// The code point `c` becomes under the rules enabled in `options`: the replacement, `c` itself when
+// no enabled rule covers it, or kRemovedCodePoint. Cost: a scan of the ~40 rows (used when the
+// Normalizer builds its lookup table, and for code points above U+FFFF).
+char32_t ApplyFoldRules(char32_t c, const NormalizerOptions& options);
+
+// One switch of NormalizerOptions: its field name and member. NormalizerOptionSwitches() lists all
+// of them in the order of the fields, which is the bit order of NormalizerOptions::Bits().
+struct NormalizerOptionSwitch {
+  const char* name;
+  bool NormalizerOptions::*member;
+};
+absl::Span<const NormalizerOptionSwitch> NormalizerOptionSwitches();
+
+// True when `c` is part of a word: Unicode general category L* (letters), M* (marks) or N*
+// (numbers), of any script. Everything else (spaces, punctuation, quote marks, symbols, controls,
+// U+FFFD) separates words. O(1) for the BMP (an 8 KiB bit set built on first use); ICU lookup above.
+bool IsWordChar(char32_t c);
+
+}  // namespace naql::internal
+
+#endif  // NAQL_CORE_SRC_ARABIC_FOLDS_H_

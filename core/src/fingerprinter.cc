@@ -1,0 +1,69 @@
+#include "naql/fingerprinter.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "naql/status.h"
+
+namespace naql {
+
+absl::Status FingerprintOptions::Validate() const {
+  NAQL_RETURN_IF_ERROR(normalizer.Validate());
+  NAQL_RETURN_IF_ERROR(tokenizer.Validate());
+  NAQL_RETURN_IF_ERROR(shingle.Validate());
+  NAQL_RETURN_IF_ERROR(minhash.Validate());
+  if (min_words < shingle.size) {
+    return absl::InvalidArgumentError(absl::StrCat("--min-words (", min_words,
+                                                   ") must be at least the shingle size (",
+                                                   shingle.size, ")"));
+  }
+  if (min_words > 1000) {
+    return absl::InvalidArgumentError(absl::StrCat("--min-words must be at most 1000, got ",
+                                                   min_words));
+  }
+  return absl::OkStatus();
+}
+
+SignatureParams FingerprintOptions::signature_params() const {
+  SignatureParams params;
+  params.minhash_version = kMinHashVersion;
+  params.num_perm = minhash.num_perm;
+  params.seed = minhash.seed;
+  params.shingle_size = shingle.size;
+  params.shingler_version = kShinglerVersion;
+  params.tokenizer_version = kTokenizerVersion;
+  params.strip_clitics = tokenizer.strip_clitics;
+  params.normalizer_version = kNormalizerVersion;
+  params.normalizer_bits = normalizer.Bits();
+  return params;
+}
+
+Fingerprinter::Fingerprinter(const FingerprintOptions& options)
+    : options_(options),
+      normalizer_(options.normalizer),
+      tokenizer_(options.tokenizer),
+      minhasher_(options.minhash) {}
+
+void Fingerprinter::Fingerprint(absl::string_view text, FingerprintScratch* scratch,
+                                DocumentFingerprint* out) const {
+  normalizer_.Normalize(text, &scratch->folded);
+  tokenizer_.Tokenize(scratch->folded, &scratch->tokens);
+  TokenHashes(scratch->tokens, &scratch->token_hashes);
+  HashShingles(scratch->token_hashes, options_.shingle.size, &scratch->shingles);
+
+  out->words = static_cast<uint32_t>(scratch->tokens.size());
+  out->signature.resize(options_.minhash.num_perm);
+  minhasher_.Compute(scratch->shingles, absl::MakeSpan(out->signature));
+  // A passage shorter than min_words is never reported, so a text shorter than that has none.
+  out->passages.clear();
+  if (out->words >= options_.min_words) {
+    Winnow(scratch->shingles, options_.winnow_window(), &out->passages);
+  }
+}
+
+void Fingerprinter::Analyze(absl::string_view text, AnalyzedText* out) const {
+  normalizer_.Normalize(text, &out->folded);
+  tokenizer_.Tokenize(out->folded, &out->tokens);
+}
+
+}  // namespace naql

@@ -1,0 +1,110 @@
+#include "naql/json.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "utf8.h"
+
+namespace naql {
+namespace {
+
+// Copies the run [begin, end) that is known to be valid and needs no escaping.
+inline void Flush(const char* begin, const char* end, std::string* out) {
+  if (end > begin) out->append(begin, static_cast<size_t>(end - begin));
+}
+
+// DecodeUtf8 yields U+FFFD both for an ill-formed subpart and for a real U+FFFD (EF BF BD, the only
+// 3-byte sequence decoding to it; an ill-formed subpart of 3 bytes always starts with F0..F4).
+inline bool IllFormed(const char* p, size_t n, char32_t cp) {
+  return cp == internal::kReplacementCharacter &&
+         !(n == 3 && static_cast<unsigned char>(p[0]) == 0xEF);
+}
+
+}  // namespace
+
+void AppendJsonString(absl::string_view text, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  const char* data = text.data();
+  const size_t size = text.size();
+  size_t run = 0;  // start of the pending unescaped run
+  size_t i = 0;
+  while (i < size) {
+    const unsigned char c = static_cast<unsigned char>(data[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {
+      Flush(data + run, data + i, out);
+      switch (c) {
+        case '"': out->append("\\\""); break;
+        case '\\': out->append("\\\\"); break;
+        case '\n': out->append("\\n"); break;
+        case '\t': out->append("\\t"); break;
+        case '\r': out->append("\\r"); break;
+        case '\b': out->append("\\b"); break;
+        case '\f': out->append("\\f"); break;
+        default:
+          out->append("\\u00");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 15]);
+      }
+      run = ++i;
+      continue;
+    }
+    char32_t cp;
+    const size_t n = internal::DecodeUtf8(data + i, size - i, &cp);
+    const bool invalid = IllFormed(data + i, n, cp);
+    if (invalid || cp == 0x2028 || cp == 0x2029) {
+      Flush(data + run, data + i, out);
+      if (invalid) out->append("\xEF\xBF\xBD");
+      else out->append(cp == 0x2028 ? "\\u2028" : "\\u2029");
+      run = i + n;
+    }
+    i += n;
+  }
+  Flush(data + run, data + size, out);
+  out->push_back('"');
+}
+
+void AppendJsonNumber(double value, int digits, std::string* out) {
+  if (!std::isfinite(value)) {
+    out->append("null");
+    return;
+  }
+  char buffer[64];
+  int n = std::snprintf(buffer, sizeof(buffer), "%.*f", digits, value);
+  if (n <= 0) return;
+  std::string_view text(buffer, static_cast<size_t>(n));
+  if (text.find('.') != std::string_view::npos) {
+    while (!text.empty() && text.back() == '0') text.remove_suffix(1);
+    if (!text.empty() && text.back() == '.') text.remove_suffix(1);
+  }
+  if (text == "-0") text = "0";
+  out->append(text.data(), text.size());
+}
+
+void AppendValidUtf8(absl::string_view text, std::string* out) {
+  const char* data = text.data();
+  const size_t size = text.size();
+  size_t run = 0;
+  size_t i = 0;
+  while (i < size) {
+    if (static_cast<unsigned char>(data[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    char32_t cp;
+    const size_t n = internal::DecodeUtf8(data + i, size - i, &cp);
+    if (IllFormed(data + i, n, cp)) {
+      Flush(data + run, data + i, out);
+      out->append("\xEF\xBF\xBD");
+      run = i + n;
+    }
+    i += n;
+  }
+  Flush(data + run, data + size, out);
+}
+
+}  // namespace naql

@@ -1,0 +1,1071 @@
+// Quotations: detection in one text, and clustering of the quotations that recur across a corpus.
+//
+// Detection is one pass over the decoded code points (see naql/quotes.h for the pairing rules):
+//   1. Decode the original text once into code points with their byte offsets and a running count
+//      of word starts, so that any range's word count is a subtraction.
+//   2. Quotation marks drive a stack of open marks. A closing mark pops to the nearest open mark of
+//      its family and records the pair; paragraph breaks empty the stack. Because a pair is only
+//      ever made with a mark that is still on the stack, and closing pops everything above it,
+//      two pairs never cross: they are nested or disjoint. Pairs longer than max_words are dropped
+//      and the outermost of the rest are the marked quotations.
+//   3. Reported speech: every word that is a verb of saying (after a light fold) looks ahead for a
+//      colon within max_words_before_colon words of the same sentence; the quotation starts after
+//      the colon and runs to the end of the sentence, stepping over marked pairs so that a full
+//      stop inside «…» does not end it.
+//   4. Outermost wins: quotations sorted by start (longest first) are kept when they start after
+//      the end of the last one kept. Output is ordered and never overlaps.
+// Everything is O(n) in the text plus O(pairs · log pairs) for the sort.
+//
+// Clustering stores, per distinct token sequence ("variant"), the token hashes and folded text of
+// the quotation, and per occurrence its document, original span and original text. Build() finds
+// candidate pairs of variants through an inverted index of word bigrams with a document-frequency
+// cap, verifies them with the edit-tolerant Aligner (Smith–Waterman-style local alignment with
+// X-drop extension, see naql/aligner.h) and joins accepted pairs with union–find. The bigram is
+// the unit because it matches the aligner's 2-word seeds: a pair that shares no bigram would give
+// the aligner no seed either, and every shared bigram is a seed.
+
+#include "naql/quotes.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <numeric>
+#include <utility>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "absl/strings/str_cat.h"
+#include "arabic_folds.h"
+#include "utf8.h"
+
+namespace naql {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Characters.
+
+// Families of quotation marks; a mark closes only a mark of its own family.
+enum class Family : uint8_t { kNone, kGuillemet, kAngle, kDoubleCurly, kSingleCurly, kStraight };
+
+constexpr char32_t kLeftGuillemet = 0x00AB;        // « LEFT-POINTING DOUBLE ANGLE QUOTATION MARK
+constexpr char32_t kRightGuillemet = 0x00BB;       // » RIGHT-POINTING DOUBLE ANGLE QUOTATION MARK
+constexpr char32_t kLeftAngle = 0x2039;            // ‹ SINGLE LEFT-POINTING ANGLE QUOTATION MARK
+constexpr char32_t kRightAngle = 0x203A;           // › SINGLE RIGHT-POINTING ANGLE QUOTATION MARK
+constexpr char32_t kLeftDouble = 0x201C;           // “ LEFT DOUBLE QUOTATION MARK
+constexpr char32_t kRightDouble = 0x201D;          // ” RIGHT DOUBLE QUOTATION MARK
+constexpr char32_t kLowDouble = 0x201E;            // „ DOUBLE LOW-9 QUOTATION MARK
+constexpr char32_t kReversedDouble = 0x201F;       // ‟ DOUBLE HIGH-REVERSED-9 QUOTATION MARK
+constexpr char32_t kLeftSingle = 0x2018;           // ‘ LEFT SINGLE QUOTATION MARK
+constexpr char32_t kRightSingle = 0x2019;          // ’ RIGHT SINGLE QUOTATION MARK
+constexpr char32_t kReversedSingle = 0x201B;       // ‛ SINGLE HIGH-REVERSED-9 QUOTATION MARK
+constexpr char32_t kStraightDouble = 0x0022;       // " QUOTATION MARK
+constexpr char32_t kFullwidthDouble = 0xFF02;      // ＂ FULLWIDTH QUOTATION MARK
+constexpr char32_t kParagraphSeparator = 0x2029;   // PARAGRAPH SEPARATOR
+constexpr char32_t kLineSeparator = 0x2028;        // LINE SEPARATOR
+
+Family FamilyOf(char32_t c) {
+  switch (c) {
+    case kLeftGuillemet:
+    case kRightGuillemet:
+      return Family::kGuillemet;
+    case kLeftAngle:
+    case kRightAngle:
+      return Family::kAngle;
+    case kLeftDouble:
+    case kRightDouble:
+    case kLowDouble:
+    case kReversedDouble:
+      return Family::kDoubleCurly;
+    case kLeftSingle:
+    case kRightSingle:
+    case kReversedSingle:
+      return Family::kSingleCurly;
+    case kStraightDouble:
+    case kFullwidthDouble:
+      return Family::kStraight;
+    default:
+      return Family::kNone;
+  }
+}
+
+// Unicode White_Space characters.
+bool IsSpace(char32_t c) {
+  return c == ' ' || (c >= 0x09 && c <= 0x0D) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == kLineSeparator || c == kParagraphSeparator ||
+         c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+// Invisible format controls that sit next to marks in real text (bidi marks and embeddings, zero
+// width space, byte order mark). They are skipped when looking at a mark's neighbours and trimmed
+// from quotation edges, as if absent.
+bool IsInvisible(char32_t c) {
+  return (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
+         (c >= 0x2066 && c <= 0x2069) || c == 0xFEFF;
+}
+
+bool IsNewline(char32_t c) { return c == '\n' || c == '\r' || c == kLineSeparator || c == 0x85; }
+
+// Punctuation after which no quotation opens and before which none closes: a mark between a word
+// and one of these is a closing mark.
+bool IsClosingPunctuation(char32_t c) {
+  switch (c) {
+    case '.': case ',': case ';': case ':': case '!': case '?': case ')': case ']': case '}':
+    case 0x060C:  // ، ARABIC COMMA
+    case 0x061B:  // ؛ ARABIC SEMICOLON
+    case 0x061F:  // ؟ ARABIC QUESTION MARK
+    case 0x06D4:  // ۔ ARABIC FULL STOP
+    case 0x2026:  // … HORIZONTAL ELLIPSIS
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsDigit(char32_t c) {
+  return (c >= '0' && c <= '9') || (c >= 0x0660 && c <= 0x0669) || (c >= 0x06F0 && c <= 0x06F9);
+}
+
+bool IsColon(char32_t c) { return c == ':' || c == 0xFF1A; }  // : and ： FULLWIDTH COLON
+
+// ---------------------------------------------------------------------------------------------
+// The decoded text.
+
+struct Decoded {
+  std::vector<char32_t> cps;          // code points (U+FFFD for each invalid subpart)
+  std::vector<uint32_t> bytes;        // bytes[i]: byte offset of code point i; bytes[n] = size
+  std::vector<uint32_t> word_starts;  // word_starts[i]: words starting in [0, i); size n + 1
+  std::vector<uint8_t> is_word;       // IsWordChar per code point
+
+  size_t size() const { return cps.size(); }
+
+  void Decode(absl::string_view text) {
+    cps.clear();
+    bytes.clear();
+    word_starts.clear();
+    is_word.clear();
+    cps.reserve(text.size());
+    bytes.reserve(text.size() + 1);
+    size_t i = 0;
+    while (i < text.size()) {
+      char32_t c;
+      const size_t length = internal::DecodeUtf8(text.data() + i, text.size() - i, &c);
+      cps.push_back(c);
+      bytes.push_back(static_cast<uint32_t>(i));
+      i += length;
+    }
+    bytes.push_back(static_cast<uint32_t>(text.size()));
+    const size_t n = cps.size();
+    is_word.resize(n);
+    word_starts.resize(n + 1);
+    uint32_t count = 0;
+    bool previous = false;
+    for (size_t k = 0; k < n; ++k) {
+      word_starts[k] = count;
+      const bool word = cps[k] != internal::kReplacementCharacter && internal::IsWordChar(cps[k]);
+      is_word[k] = word;
+      if (word && !previous) ++count;
+      previous = word;
+    }
+    word_starts[n] = count;
+  }
+
+  // Words (maximal runs of word characters) that intersect [begin, end).
+  uint32_t Words(size_t begin, size_t end) const {
+    if (begin >= end) return 0;
+    uint32_t words = word_starts[end] - word_starts[begin];
+    if (begin > 0 && is_word[begin] && is_word[begin - 1]) ++words;  // a word cut at `begin`
+    return words;
+  }
+
+  // The nearest visible code point before / after index i, or U+0000 at the text's edges (U+0000
+  // counts as a space for the context rules).
+  char32_t Before(size_t i) const {
+    while (i > 0) {
+      --i;
+      if (!IsInvisible(cps[i])) return cps[i];
+    }
+    return 0;
+  }
+  char32_t After(size_t i) const {
+    for (++i; i < cps.size(); ++i) {
+      if (!IsInvisible(cps[i])) return cps[i];
+    }
+    return 0;
+  }
+
+  // Narrows [*begin, *end) past white space and invisible controls at both ends.
+  void Trim(size_t* begin, size_t* end) const {
+    while (*begin < *end && (IsSpace(cps[*begin]) || IsInvisible(cps[*begin]))) ++*begin;
+    while (*end > *begin && (IsSpace(cps[*end - 1]) || IsInvisible(cps[*end - 1]))) --*end;
+  }
+};
+
+bool IsWordLike(char32_t c) {
+  return c != 0 && c != internal::kReplacementCharacter && internal::IsWordChar(c);
+}
+
+// A mark at i stands where an opening mark would: after the start, a space or punctuation other
+// than closing punctuation, and before something that can begin a quotation.
+bool CanOpen(const Decoded& text, size_t i) {
+  const char32_t before = text.Before(i);
+  const char32_t after = text.After(i);
+  const bool boundary_before = before == 0 || IsSpace(before) ||
+                               (!IsWordLike(before) && !IsClosingPunctuation(before));
+  return boundary_before && after != 0 && !IsSpace(after) && !IsClosingPunctuation(after);
+}
+
+// A mark at i stands where a closing mark would: after a non-space, and before the end, a space or
+// a non-word character.
+bool CanClose(const Decoded& text, size_t i) {
+  const char32_t before = text.Before(i);
+  const char32_t after = text.After(i);
+  return before != 0 && !IsSpace(before) && (after == 0 || IsSpace(after) || !IsWordLike(after));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Marked quotations.
+
+struct OpenMark {
+  Family family;
+  char32_t mark;
+  uint32_t index;  // code point index of the mark
+  uint32_t line;   // line number where it opened
+};
+
+struct MarkPair {
+  uint32_t open = 0;   // code point index of the opening mark
+  uint32_t close = 0;  // of the closing mark
+  uint32_t begin = 0;  // the trimmed content [begin, end)
+  uint32_t end = 0;
+  uint32_t words = 0;
+};
+
+// Every matched pair of quotation marks (nested or disjoint, in closing order).
+void MatchMarks(const Decoded& text, std::vector<MarkPair>* pairs) {
+  pairs->clear();
+  std::vector<OpenMark> stack;
+  uint32_t line = 0;
+  bool line_has_content = false;
+  const size_t n = text.size();
+
+  auto nearest = [&stack](Family family) -> int {
+    for (int j = static_cast<int>(stack.size()) - 1; j >= 0; --j) {
+      if (stack[j].family == family) return j;
+    }
+    return -1;
+  };
+  auto close = [&stack, pairs](int j, size_t i) {
+    MarkPair pair;
+    pair.open = stack[j].index;
+    pair.close = static_cast<uint32_t>(i);
+    pairs->push_back(pair);
+    stack.resize(j);  // marks opened inside and still open are abandoned
+  };
+  auto push = [&stack, &line](Family family, char32_t mark, size_t i) {
+    stack.push_back(OpenMark{family, mark, static_cast<uint32_t>(i), line});
+  };
+
+  for (size_t i = 0; i < n; ++i) {
+    const char32_t c = text.cps[i];
+    if (c == kParagraphSeparator) {
+      stack.clear();
+      ++line;
+      line_has_content = false;
+      continue;
+    }
+    if (IsNewline(c)) {
+      if (c == '\r' && i + 1 < n && text.cps[i + 1] == '\n') continue;  // CR LF is one break
+      if (!line_has_content) stack.clear();  // a blank line: paragraph break
+      ++line;
+      line_has_content = false;
+      continue;
+    }
+    if (!IsSpace(c) && !IsInvisible(c)) line_has_content = true;
+    const Family family = FamilyOf(c);
+    if (family == Family::kNone) continue;
+    const int j = nearest(family);
+    switch (family) {
+      case Family::kGuillemet:
+      case Family::kAngle: {
+        const char32_t open_mark = family == Family::kGuillemet ? kLeftGuillemet : kLeftAngle;
+        if (j >= 0 && stack[j].mark != c) {
+          close(j, i);  // « … » or reversed » … «
+        } else if (c == open_mark) {
+          push(family, c, i);
+        } else if (CanOpen(text, i) && !CanClose(text, i)) {
+          push(family, c, i);  // a mirrored opening mark
+        }
+        break;
+      }
+      case Family::kDoubleCurly:
+        if (c == kLowDouble) {
+          push(family, c, i);
+        } else if (c == kLeftDouble || c == kReversedDouble) {
+          if (j >= 0 && (stack[j].mark == kLowDouble || stack[j].mark == kRightDouble)) {
+            close(j, i);
+          } else {
+            push(family, c, i);
+          }
+        } else {  // ”
+          if (j >= 0) {
+            close(j, i);
+          } else if (CanOpen(text, i) && !CanClose(text, i)) {
+            push(family, c, i);
+          }
+        }
+        break;
+      case Family::kSingleCurly:
+        if (c == kRightSingle) {
+          if (j >= 0 && !IsWordLike(text.After(i))) close(j, i);  // else an apostrophe
+        } else if (!IsWordLike(text.Before(i))) {
+          push(family, c, i);
+        }
+        break;
+      case Family::kStraight:
+        if (j >= 0) {
+          if (stack[j].line != line && CanOpen(text, i) && !CanClose(text, i)) {
+            // The open mark crossed a line break and this one starts a quotation on the new line:
+            // the old one was unbalanced.
+            stack.erase(stack.begin() + j);
+            push(family, c, i);
+          } else {
+            close(j, i);
+          }
+        } else if (!(CanClose(text, i) && !CanOpen(text, i))) {
+          push(family, c, i);
+        }
+        break;
+      case Family::kNone:
+        break;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verbs of saying.
+
+// Forms of the verbs that introduce reported speech, as written (the detector folds them the way
+// it folds the text). Each row: past (masculine, feminine, plural, dual), present, participles.
+// A leading و or ف is handled by the matcher, not listed.
+constexpr const char* kVerbsOfSaying[] = {
+    // قال: said
+    "قال", "قالت", "قالوا", "قالا", "قلن", "يقول", "تقول", "يقولون", "قائلا", "قائلة",
+    "قائلين", "قائلون",
+    // أضاف: added
+    "أضاف", "أضافت", "أضافوا", "أضافا", "يضيف", "تضيف", "يضيفون", "مضيفا", "مضيفة", "مضيفين",
+    "مضيفون",
+    // أكد: stressed, confirmed
+    "أكد", "أكدت", "أكدوا", "أكدا", "يؤكد", "تؤكد", "يؤكدون", "مؤكدا", "مؤكدة", "مؤكدين",
+    "مؤكدون",
+    // أوضح: explained
+    "أوضح", "أوضحت", "أوضحوا", "يوضح", "توضح", "موضحا", "موضحة", "موضحين",
+    // صرح: declared
+    "صرح", "صرحت", "صرحوا", "يصرح", "تصرح", "مصرحا", "مصرحة",
+    // تابع: went on
+    "تابع", "تابعت", "تابعوا", "يتابع", "تتابع", "متابعا", "متابعة",
+    // أشار: pointed out
+    "أشار", "أشارت", "أشاروا", "يشير", "تشير", "مشيرا", "مشيرة", "مشيرين",
+    // ذكر: mentioned
+    "ذكر", "ذكرت", "ذكروا", "يذكر", "تذكر", "ذاكرا",
+    // شدد: insisted
+    "شدد", "شددت", "شددوا", "يشدد", "تشدد", "مشددا", "مشددة", "مشددين",
+    // اعتبر: considered
+    "اعتبر", "اعتبرت", "اعتبروا", "يعتبر", "تعتبر", "معتبرا", "معتبرة",
+    // كشف: revealed
+    "كشف", "كشفت", "كشفوا", "يكشف", "تكشف", "كاشفا", "كاشفة",
+    // لفت: drew attention
+    "لفت", "لفتت", "لفتوا", "يلفت", "تلفت", "لافتا", "لافتة",
+    // ختم / اختتم: concluded
+    "ختم", "ختمت", "اختتم", "اختتمت", "يختتم", "مختتما", "مختتمة",
+    // أعلن: announced
+    "أعلن", "أعلنت", "أعلنوا", "يعلن", "تعلن", "معلنا", "معلنة",
+    // أردف / استطرد / استدرك: continued
+    "أردف", "أردفت", "يردف", "مردفا", "مردفة", "استطرد", "استطردت", "مستطردا", "استدرك",
+    "استدركت", "مستدركا",
+    // بيّن: made clear (the bare past بين is also "between", so only unambiguous forms)
+    "بينت", "مبينا", "مبينة",
+    // حذر: warned
+    "حذر", "حذرت", "حذروا", "يحذر", "تحذر", "محذرا", "محذرة",
+    // أفاد: stated
+    "أفاد", "أفادت", "أفادوا", "يفيد", "تفيد", "مفيدا", "مفيدة",
+    // أجاب: answered
+    "أجاب", "أجابت", "يجيب", "تجيب", "مجيبا", "مجيبة",
+    // علق: commented
+    "علق", "علقت", "علقوا", "يعلق", "تعلق", "معلقا", "معلقة",
+    // كتب / غرد: wrote, tweeted
+    "كتب", "كتبت", "غرد", "غردت", "مغردا", "مغردة",
+    // نوه / أعرب / زاد: noted, expressed, added
+    "نوه", "نوهت", "منوها", "منوهة", "أعرب", "أعربت", "معربا", "معربة", "زاد", "زادت",
+};
+
+// The light fold used to match verbs: the Normalizer's Arabic letter folds, without needing one.
+// Returns kRemovedCodePoint for characters that are dropped.
+char32_t FoldForVerb(char32_t c) {
+  if ((c >= 0x064B && c <= 0x065F) || c == 0x0670 || c == 0x0640) {
+    return internal::kRemovedCodePoint;  // harakat, superscript alef, tatweel
+  }
+  if (c == 0x200C || c == 0x200D) return internal::kRemovedCodePoint;  // ZWNJ, ZWJ
+  switch (c) {
+    case 0x0622: case 0x0623: case 0x0625: case 0x0671: return 0x0627;  // آ أ إ ٱ → ا
+    case 0x0629: return 0x0647;  // ة → ه
+    case 0x0649: case 0x06CC: case 0x0626: return 0x064A;  // ى ی ئ → ي
+    case 0x0624: return 0x0648;  // ؤ → و
+    case 0x06A9: return 0x0643;  // ک → ك
+    default: return c;
+  }
+}
+
+// Longest word (in folded bytes) that can be a verb form; longer words are not looked up.
+constexpr size_t kMaxVerbBytes = 48;
+
+// Folds code points [begin, end) of `text` into `buffer`; false when the result is too long.
+bool FoldWord(const char32_t* begin, const char32_t* end, char* buffer, size_t* size) {
+  size_t n = 0;
+  for (const char32_t* p = begin; p != end; ++p) {
+    const char32_t c = FoldForVerb(*p);
+    if (c == internal::kRemovedCodePoint) continue;
+    if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return false;
+    if (n + 4 > kMaxVerbBytes) return false;
+    n += internal::EncodeUtf8(c, buffer + n);
+  }
+  *size = n;
+  return true;
+}
+
+bool MatchVerb(const absl::flat_hash_set<std::string>& verbs, absl::string_view folded) {
+  if (folded.empty()) return false;
+  if (verbs.contains(folded)) return true;
+  // One leading و (U+0648, D9 88) or ف (U+0641, D9 81), when at least two letters remain.
+  if (folded.size() >= 6 && static_cast<unsigned char>(folded[0]) == 0xD9 &&
+      (static_cast<unsigned char>(folded[1]) == 0x88 ||
+       static_cast<unsigned char>(folded[1]) == 0x81)) {
+    return verbs.contains(folded.substr(2));
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reported speech.
+
+// True when the code point at i ends a sentence: ! ? ؟ ۔, or a single full stop that is not a
+// decimal point. ".." and "…" are ellipses inside a sentence.
+bool EndsSentence(const Decoded& text, size_t i) {
+  const char32_t c = text.cps[i];
+  if (c == '!' || c == '?' || c == 0x061F || c == 0x06D4) return true;
+  if (c != '.') return false;
+  const char32_t before = i > 0 ? text.cps[i - 1] : 0;
+  const char32_t after = i + 1 < text.size() ? text.cps[i + 1] : 0;
+  if (before == '.' || after == '.') return false;
+  if (IsDigit(before) && IsDigit(after)) return false;
+  return true;
+}
+
+struct Candidate {
+  uint32_t begin = 0;  // code point indices
+  uint32_t end = 0;
+  uint32_t words = 0;
+  Quotation::Kind kind = Quotation::Kind::kMarked;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// QuoteDetector.
+
+const char* QuotationKindName(Quotation::Kind kind) {
+  return kind == Quotation::Kind::kReported ? "reported" : "marked";
+}
+
+absl::Status QuoteDetectorOptions::Validate() const {
+  if (max_words < 1 || max_words > 100000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("QuoteDetectorOptions.max_words must be in 1..100000, got ", max_words));
+  }
+  if (min_words < 1 || min_words > max_words) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "QuoteDetectorOptions.min_words must be in 1..max_words (", max_words, "), got ",
+        min_words));
+  }
+  if (max_words_before_colon > 64) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "QuoteDetectorOptions.max_words_before_colon must be in 0..64, got ",
+        max_words_before_colon));
+  }
+  return absl::OkStatus();
+}
+
+QuoteDetector::QuoteDetector(const QuoteDetectorOptions& options) : options_(options) {
+  assert(options.Validate().ok());
+  for (const char* form : kVerbsOfSaying) {
+    absl::string_view word(form);
+    std::vector<char32_t> cps;
+    size_t i = 0;
+    while (i < word.size()) {
+      char32_t c;
+      i += internal::DecodeUtf8(word.data() + i, word.size() - i, &c);
+      cps.push_back(c);
+    }
+    char buffer[kMaxVerbBytes];
+    size_t size = 0;
+    if (FoldWord(cps.data(), cps.data() + cps.size(), buffer, &size)) {
+      verbs_.emplace(buffer, size);
+    }
+  }
+}
+
+bool QuoteDetector::IsVerbOfSaying(absl::string_view word) const {
+  std::vector<char32_t> cps;
+  size_t i = 0;
+  while (i < word.size()) {
+    char32_t c;
+    i += internal::DecodeUtf8(word.data() + i, word.size() - i, &c);
+    cps.push_back(c);
+  }
+  char buffer[kMaxVerbBytes];
+  size_t size = 0;
+  if (!FoldWord(cps.data(), cps.data() + cps.size(), buffer, &size)) return false;
+  return MatchVerb(verbs_, absl::string_view(buffer, size));
+}
+
+void QuoteDetector::Detect(absl::string_view original, std::vector<Quotation>* out) const {
+  out->clear();
+  if (original.empty()) return;
+  Decoded text;
+  text.Decode(original);
+  const size_t n = text.size();
+
+  // Marked pairs: trim, count, drop mispairings, keep the outermost.
+  std::vector<MarkPair> pairs;
+  MatchMarks(text, &pairs);
+  std::vector<MarkPair> kept;
+  kept.reserve(pairs.size());
+  for (MarkPair& pair : pairs) {
+    size_t begin = pair.open + 1, end = pair.close;
+    text.Trim(&begin, &end);
+    pair.begin = static_cast<uint32_t>(begin);
+    pair.end = static_cast<uint32_t>(end);
+    pair.words = text.Words(begin, end);
+    if (pair.words <= options_.max_words) kept.push_back(pair);
+  }
+  std::sort(kept.begin(), kept.end(),
+            [](const MarkPair& x, const MarkPair& y) { return x.open < y.open; });
+  std::vector<MarkPair> outer;  // outermost pairs, by position, any length
+  for (const MarkPair& pair : kept) {
+    if (!outer.empty() && pair.open < outer.back().close) continue;  // nested inside
+    outer.push_back(pair);
+  }
+
+  std::vector<Candidate> candidates;
+  for (const MarkPair& pair : outer) {
+    if (pair.words >= options_.min_words) {
+      candidates.push_back(Candidate{pair.begin, pair.end, pair.words, Quotation::Kind::kMarked});
+    }
+  }
+
+  if (options_.reported_speech) {
+    // open index → position in `outer`, walked in step with the scans below (both move forward).
+    auto pair_opening_at = [&outer](size_t index, size_t* cursor) -> const MarkPair* {
+      while (*cursor < outer.size() && outer[*cursor].open < index) ++*cursor;
+      if (*cursor < outer.size() && outer[*cursor].open == index) return &outer[*cursor];
+      return nullptr;
+    };
+    size_t verb_cursor = 0;
+    size_t last_start = 0;  // reported speech already found from this colon
+    bool have_last = false;
+    for (size_t i = 0; i < n;) {
+      if (!text.is_word[i]) {
+        ++i;
+        continue;
+      }
+      size_t word_end = i;
+      while (word_end < n && text.is_word[word_end]) ++word_end;
+      char buffer[kMaxVerbBytes];
+      size_t size = 0;
+      const bool verb = FoldWord(text.cps.data() + i, text.cps.data() + word_end, buffer, &size) &&
+                        MatchVerb(verbs_, absl::string_view(buffer, size));
+      i = word_end;
+      if (!verb) continue;
+
+      // Look for the colon: same sentence, same line, few words.
+      size_t colon = n;
+      uint32_t words = 0;
+      for (size_t k = word_end; k < n; ++k) {
+        const char32_t c = text.cps[k];
+        if (IsNewline(c) || c == kParagraphSeparator || EndsSentence(text, k)) break;
+        if (IsColon(c)) {
+          if (IsDigit(text.Before(k)) && IsDigit(text.After(k))) continue;  // 10:30
+          colon = k;
+          break;
+        }
+        if (text.is_word[k] && !text.is_word[k - 1]) {
+          if (++words > options_.max_words_before_colon) break;
+        }
+      }
+      if (colon == n) continue;
+
+      size_t start = colon + 1;
+      while (start < n && (IsSpace(text.cps[start]) || IsInvisible(text.cps[start]))) ++start;
+      if (start >= n) continue;
+      if (have_last && start == last_start) continue;  // two verbs before one colon
+      size_t cursor = verb_cursor;
+      if (pair_opening_at(start, &cursor) != nullptr) continue;  // «…» right after the colon
+      if (FamilyOf(text.cps[start]) != Family::kNone) {
+        // An unmatched mark: the quotation is the sentence after it.
+        ++start;
+        while (start < n && (IsSpace(text.cps[start]) || IsInvisible(text.cps[start]))) ++start;
+      }
+      // Run to the end of the sentence, stepping over marked pairs, at most max_words words.
+      size_t end = start;
+      uint32_t count = 0;
+      size_t k = start;
+      while (k < n) {
+        const char32_t c = text.cps[k];
+        if (IsNewline(c) || c == kParagraphSeparator || EndsSentence(text, k)) break;
+        if (const MarkPair* pair = pair_opening_at(k, &cursor)) {
+          count += text.Words(k, pair->close + 1);
+          if (count > options_.max_words) break;
+          k = pair->close + 1;
+          end = k;
+          continue;
+        }
+        if (text.is_word[k] && (k == 0 || !text.is_word[k - 1])) {
+          if (++count > options_.max_words) break;
+        }
+        ++k;
+        end = k;
+      }
+      // Drop stray marks and white space at the end.
+      while (end > start && (IsSpace(text.cps[end - 1]) || IsInvisible(text.cps[end - 1]) ||
+                             FamilyOf(text.cps[end - 1]) != Family::kNone)) {
+        // A mark that closes a pair we stepped over is part of the quotation.
+        if (FamilyOf(text.cps[end - 1]) != Family::kNone) {
+          bool closes_pair = false;
+          for (size_t p = verb_cursor; p < outer.size() && outer[p].open < end; ++p) {
+            if (outer[p].close == end - 1 && outer[p].open >= start) closes_pair = true;
+          }
+          if (closes_pair) break;
+        }
+        --end;
+      }
+      const uint32_t quote_words = text.Words(start, end);
+      if (quote_words >= options_.min_words && quote_words <= options_.max_words) {
+        candidates.push_back(Candidate{static_cast<uint32_t>(start), static_cast<uint32_t>(end),
+                                       quote_words, Quotation::Kind::kReported});
+      }
+      last_start = start;
+      have_last = true;
+      // Pairs that close before this verb can be skipped from now on.
+      while (verb_cursor < outer.size() && outer[verb_cursor].close < word_end) ++verb_cursor;
+    }
+  }
+
+  // Outermost wins; the result is ordered and disjoint.
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& x, const Candidate& y) {
+    if (x.begin != y.begin) return x.begin < y.begin;
+    return x.end > y.end;
+  });
+  uint32_t last_end = 0;
+  for (const Candidate& candidate : candidates) {
+    if (!out->empty() && candidate.begin < last_end) continue;
+    Quotation quotation;
+    quotation.span.byte_begin = text.bytes[candidate.begin];
+    quotation.span.byte_end = text.bytes[candidate.end];
+    quotation.span.cp_begin = candidate.begin;
+    quotation.span.cp_end = candidate.end;
+    quotation.words = candidate.words;
+    quotation.kind = candidate.kind;
+    out->push_back(quotation);
+    last_end = candidate.end;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// InsideQuotation.
+
+bool InsideQuotation(const OriginalSpan& span, absl::Span<const Quotation> quotes,
+                     double min_fraction) {
+  if (span.cp_end <= span.cp_begin) return false;
+  const double length = static_cast<double>(span.cp_end - span.cp_begin);
+  for (const Quotation& quote : quotes) {
+    const uint32_t begin = std::max(span.cp_begin, quote.span.cp_begin);
+    const uint32_t end = std::min(span.cp_end, quote.span.cp_end);
+    if (end > begin && static_cast<double>(end - begin) >= min_fraction * length) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// QuoteClusterer.
+
+namespace {
+
+// Aligner settings for comparing two quotations: every shared stretch counts (the clusterer
+// applies its own thresholds to the total), and 2-word seeds so that a 5-word quotation with one
+// word changed in the middle still has a seed on each side of the change.
+AlignerOptions QuoteAlignerOptions() {
+  AlignerOptions options;
+  options.min_words = 2;
+  options.tolerant_seed_size = 2;
+  options.seed_size = 2;
+  options.min_similarity = 0;
+  return options;
+}
+
+// Union–find with path halving and union by index (the smaller index becomes the root, so roots
+// do not depend on the order of unions).
+class DisjointSets {
+ public:
+  explicit DisjointSets(size_t n) : parent_(n) { std::iota(parent_.begin(), parent_.end(), 0); }
+  uint32_t Find(uint32_t x) {
+    while (parent_[x] != x) {
+      parent_[x] = parent_[parent_[x]];
+      x = parent_[x];
+    }
+    return x;
+  }
+  void Union(uint32_t x, uint32_t y) {
+    x = Find(x);
+    y = Find(y);
+    if (x == y) return;
+    if (x < y) std::swap(x, y);
+    parent_[x] = y;
+  }
+
+ private:
+  std::vector<uint32_t> parent_;
+};
+
+uint64_t BigramHash(uint64_t first, uint64_t second) {
+  const uint64_t words[2] = {first, second};
+  return XXH3_64bits(words, sizeof(words));
+}
+
+}  // namespace
+
+absl::Status QuoteClustererOptions::Validate() const {
+  NAQL_RETURN_IF_ERROR(detector.Validate());
+  if (min_docs < 1 || min_docs > (1u << 31)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("QuoteClustererOptions.min_docs must be in 1..2^31, got ", min_docs));
+  }
+  if (min_words < 2 || min_words > 100000 || min_words > detector.max_words) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "QuoteClustererOptions.min_words must be in 2..100000 and at most detector.max_words (",
+        detector.max_words, "), got ", min_words));
+  }
+  if (!(min_similarity > 0 && min_similarity <= 1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "QuoteClustererOptions.min_similarity must be in (0, 1], got ", min_similarity));
+  }
+  if (!(min_containment > 0 && min_containment <= 2)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "QuoteClustererOptions.min_containment must be in (0, 2], got ", min_containment));
+  }
+  if (min_containment_words < 1 || min_containment_words > 100000) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "QuoteClustererOptions.min_containment_words must be in 1..100000, got ",
+        min_containment_words));
+  }
+  if (min_shared_bigrams < 1 || min_shared_bigrams > 1000) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "QuoteClustererOptions.min_shared_bigrams must be in 1..1000, got ", min_shared_bigrams));
+  }
+  if (max_df < 2 || max_df > (1u << 31)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("QuoteClustererOptions.max_df must be in 2..2^31, got ", max_df));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+QuoteDetectorOptions ClustererDetectorOptions(const QuoteClustererOptions& options) {
+  QuoteDetectorOptions detector = options.detector;
+  detector.min_words = std::max(detector.min_words, std::min(options.min_words, detector.max_words));
+  return detector;
+}
+}  // namespace
+
+QuoteClusterer::QuoteClusterer(const QuoteClustererOptions& options, const Normalizer* normalizer,
+                               const Tokenizer* tokenizer)
+    : options_(options),
+      detector_(ClustererDetectorOptions(options)),
+      aligner_(QuoteAlignerOptions()),
+      normalizer_(normalizer),
+      tokenizer_(tokenizer) {
+  assert(options.Validate().ok());
+  assert(normalizer != nullptr && tokenizer != nullptr);
+}
+
+QuoteClusterer::~QuoteClusterer() = default;
+
+void QuoteClusterer::Prepare(absl::string_view original,
+                             std::vector<PreparedQuotation>* out) const {
+  out->clear();
+  std::vector<Quotation> quotations;
+  detector_.Detect(original, &quotations);
+  for (const Quotation& quotation : quotations) {
+    PreparedQuotation prepared;
+    prepared.quotation = quotation;
+    prepared.original = std::string(original.substr(
+        quotation.span.byte_begin, quotation.span.byte_end - quotation.span.byte_begin));
+    normalizer_->Normalize(prepared.original, &prepared.folded);
+    tokenizer_->Tokenize(prepared.folded, &prepared.tokens);
+    if (prepared.tokens.size() < options_.min_words) continue;
+    out->push_back(std::move(prepared));
+  }
+}
+
+void QuoteClusterer::AddPrepared(uint32_t doc, absl::Span<const PreparedQuotation> prepared) {
+  std::vector<uint64_t> hashes;
+  for (const PreparedQuotation& quote : prepared) {
+    if (quote.tokens.size() < options_.min_words) continue;
+    hashes.clear();
+    for (const Token& token : quote.tokens) hashes.push_back(token.hash);
+    // In-memory key only (never stored), so the byte order of the hashes does not matter.
+    const uint64_t key = XXH3_64bits(hashes.data(), hashes.size() * sizeof(uint64_t));
+
+    // Find the variant with this exact token sequence, or make one.
+    uint32_t variant_index = UINT32_MAX;
+    uint32_t last_with_key = UINT32_MAX;
+    if (auto it = variant_by_key_.find(key); it != variant_by_key_.end()) {
+      for (uint32_t v = it->second; v != UINT32_MAX;) {
+        const Variant& variant = variants_[v];
+        bool equal = variant.token_count == hashes.size();
+        for (uint32_t t = 0; equal && t < variant.token_count; ++t) {
+          equal = tokens_[variant.token_begin + t].hash == hashes[t];
+        }
+        if (equal) {
+          variant_index = v;
+          break;
+        }
+        last_with_key = v;
+        v = variant.next_same_key == 0 ? UINT32_MAX : variant.next_same_key - 1;
+      }
+    }
+    if (variant_index == UINT32_MAX) {
+      Variant variant;
+      variant.key = key;
+      variant.token_begin = static_cast<uint32_t>(tokens_.size());
+      variant.token_count = static_cast<uint32_t>(quote.tokens.size());
+      variant.text_begin = texts_.size();
+      variant.text_size = static_cast<uint32_t>(quote.folded.text.size());
+      for (const Token& token : quote.tokens) {
+        tokens_.push_back(StoredToken{token.hash, token.folded_begin, token.stem_begin,
+                                      token.folded_end});
+      }
+      texts_ += quote.folded.text;
+      variant_index = static_cast<uint32_t>(variants_.size());
+      variants_.push_back(variant);
+      if (last_with_key != UINT32_MAX) {
+        variants_[last_with_key].next_same_key = variant_index + 1;
+      } else {
+        variant_by_key_.emplace(key, variant_index);
+      }
+    }
+
+    Occurrence occurrence;
+    occurrence.doc = doc;
+    occurrence.variant = variant_index;
+    occurrence.span = quote.quotation.span;
+    occurrence.original_begin = originals_.size();
+    occurrence.original_size = static_cast<uint32_t>(quote.original.size());
+    originals_ += quote.original;
+    occurrences_.push_back(occurrence);
+  }
+}
+
+void QuoteClusterer::Add(uint32_t doc, absl::string_view original) {
+  std::vector<PreparedQuotation> prepared;
+  Prepare(original, &prepared);
+  AddPrepared(doc, prepared);
+}
+
+size_t QuoteClusterer::MemoryUsage() const {
+  return variants_.capacity() * sizeof(Variant) + tokens_.capacity() * sizeof(StoredToken) +
+         texts_.capacity() + occurrences_.capacity() * sizeof(Occurrence) +
+         originals_.capacity() +
+         variant_by_key_.capacity() * (sizeof(uint64_t) + sizeof(uint32_t) + 1);
+}
+
+std::vector<RepeatedQuote> QuoteClusterer::Build() const {
+  const uint32_t num_variants = static_cast<uint32_t>(variants_.size());
+  DisjointSets sets(num_variants);
+
+  // 1. Inverted index of bigrams: (bigram, variant) entries sorted, each variant's bigrams once.
+  struct Entry {
+    uint64_t bigram;
+    uint32_t variant;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(tokens_.size());
+  for (uint32_t v = 0; v < num_variants; ++v) {
+    const Variant& variant = variants_[v];
+    for (uint32_t t = 0; t + 1 < variant.token_count; ++t) {
+      entries.push_back(Entry{BigramHash(tokens_[variant.token_begin + t].hash,
+                                         tokens_[variant.token_begin + t + 1].hash),
+                              v});
+    }
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
+    return x.bigram != y.bigram ? x.bigram < y.bigram : x.variant < y.variant;
+  });
+  entries.erase(std::unique(entries.begin(), entries.end(),
+                            [](const Entry& x, const Entry& y) {
+                              return x.bigram == y.bigram && x.variant == y.variant;
+                            }),
+                entries.end());
+
+  // Postings of the useful bigrams (2 <= df <= max_df), and each variant's list of them (CSR).
+  std::vector<uint32_t> postings;        // variants, grouped by bigram, ascending in each group
+  std::vector<uint32_t> posting_begin;   // per useful bigram; one extra at the end
+  std::vector<uint32_t> variant_bigram_count(num_variants + 1, 0);
+  for (size_t i = 0; i < entries.size();) {
+    size_t j = i;
+    while (j < entries.size() && entries[j].bigram == entries[i].bigram) ++j;
+    if (j - i >= 2 && j - i <= options_.max_df) {
+      posting_begin.push_back(static_cast<uint32_t>(postings.size()));
+      for (size_t k = i; k < j; ++k) {
+        postings.push_back(entries[k].variant);
+        ++variant_bigram_count[entries[k].variant + 1];
+      }
+    }
+    i = j;
+  }
+  posting_begin.push_back(static_cast<uint32_t>(postings.size()));
+  std::vector<Entry>().swap(entries);
+  std::partial_sum(variant_bigram_count.begin(), variant_bigram_count.end(),
+                   variant_bigram_count.begin());
+  std::vector<uint32_t> variant_bigrams(postings.size());  // useful bigram indices per variant
+  {
+    std::vector<uint32_t> fill(variant_bigram_count.begin(), variant_bigram_count.end() - 1);
+    for (uint32_t b = 0; b + 1 < posting_begin.size(); ++b) {
+      for (uint32_t k = posting_begin[b]; k < posting_begin[b + 1]; ++k) {
+        variant_bigrams[fill[postings[k]]++] = b;
+      }
+    }
+  }
+
+  // 2. Candidates and verification, variant by variant against the earlier ones.
+  std::vector<uint32_t> shared(num_variants, 0);
+  std::vector<uint32_t> touched;
+  NormalizedText text_a, text_b;
+  std::vector<Token> tokens_a, tokens_b;
+  std::vector<Span> spans;
+  AlignScratch scratch;
+  auto load = [this](uint32_t v, NormalizedText* text, std::vector<Token>* tokens) {
+    const Variant& variant = variants_[v];
+    text->text.assign(texts_, variant.text_begin, variant.text_size);
+    tokens->resize(variant.token_count);
+    for (uint32_t t = 0; t < variant.token_count; ++t) {
+      const StoredToken& stored = tokens_[variant.token_begin + t];
+      Token& token = (*tokens)[t];
+      token = Token();
+      token.hash = stored.hash;
+      token.folded_begin = stored.folded_begin;
+      token.stem_begin = stored.stem_begin;
+      token.folded_end = stored.folded_end;
+    }
+  };
+  const bool containment_possible = options_.min_containment <= 1.0;
+  for (uint32_t v = 0; v < num_variants; ++v) {
+    touched.clear();
+    for (uint32_t k = variant_bigram_count[v]; k < variant_bigram_count[v + 1]; ++k) {
+      const uint32_t b = variant_bigrams[k];
+      for (uint32_t p = posting_begin[b]; p < posting_begin[b + 1] && postings[p] < v; ++p) {
+        if (shared[postings[p]]++ == 0) touched.push_back(postings[p]);
+      }
+    }
+    std::sort(touched.begin(), touched.end());
+    bool loaded_v = false;
+    for (uint32_t u : touched) {
+      const uint32_t count = shared[u];
+      shared[u] = 0;
+      if (count < options_.min_shared_bigrams) continue;
+      if (sets.Find(u) == sets.Find(v)) continue;
+      const uint32_t n = variants_[u].token_count, m = variants_[v].token_count;
+      const uint32_t shorter = std::min(n, m);
+      const double best_similarity = 2.0 * shorter / (n + m);
+      const bool may_contain = containment_possible && shorter >= options_.min_containment_words;
+      if (best_similarity < options_.min_similarity && !may_contain) continue;
+      if (!loaded_v) {
+        load(v, &text_b, &tokens_b);
+        loaded_v = true;
+      }
+      load(u, &text_a, &tokens_a);
+      aligner_.Align(TokenSequence{&text_a, tokens_a}, TokenSequence{&text_b, tokens_b}, &spans,
+                     &scratch);
+      uint32_t matches = 0;
+      for (const Span& span : spans) matches += span.matches;
+      const double similarity = 2.0 * matches / (n + m);
+      const double containment = static_cast<double>(matches) / shorter;
+      if (similarity >= options_.min_similarity ||
+          (may_contain && containment >= options_.min_containment &&
+           matches >= options_.min_containment_words)) {
+        sets.Union(u, v);
+      }
+    }
+  }
+
+  // 3. Clusters: occurrences grouped by the root of their variant.
+  std::vector<uint32_t> order(occurrences_.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<uint32_t> root(occurrences_.size());
+  for (uint32_t i = 0; i < occurrences_.size(); ++i) root[i] = sets.Find(occurrences_[i].variant);
+  std::sort(order.begin(), order.end(), [this, &root](uint32_t x, uint32_t y) {
+    if (root[x] != root[y]) return root[x] < root[y];
+    const Occurrence& a = occurrences_[x];
+    const Occurrence& b = occurrences_[y];
+    if (a.doc != b.doc) return a.doc < b.doc;
+    if (a.span.cp_begin != b.span.cp_begin) return a.span.cp_begin < b.span.cp_begin;
+    if (a.span.cp_end != b.span.cp_end) return a.span.cp_end < b.span.cp_end;
+    return x < y;
+  });
+
+  struct Group {
+    size_t begin, end;  // into `order`
+    uint32_t docs;
+  };
+  std::vector<Group> groups;
+  for (size_t i = 0; i < order.size();) {
+    size_t j = i;
+    uint32_t docs = 0;
+    for (; j < order.size() && root[order[j]] == root[order[i]]; ++j) {
+      if (j == i || occurrences_[order[j]].doc != occurrences_[order[j - 1]].doc) ++docs;
+    }
+    if (j - i >= 2 && docs >= options_.min_docs) groups.push_back(Group{i, j, docs});
+    i = j;
+  }
+  std::sort(groups.begin(), groups.end(), [this, &order](const Group& x, const Group& y) {
+    if (x.docs != y.docs) return x.docs > y.docs;
+    const Occurrence& a = occurrences_[order[x.begin]];
+    const Occurrence& b = occurrences_[order[y.begin]];
+    if (a.doc != b.doc) return a.doc < b.doc;
+    return a.span.cp_begin < b.span.cp_begin;
+  });
+
+  std::vector<RepeatedQuote> result;
+  result.reserve(groups.size());
+  for (const Group& group : groups) {
+    RepeatedQuote quote;
+    quote.id = static_cast<uint32_t>(result.size());
+    uint32_t longest = UINT32_MAX;
+    for (size_t k = group.begin; k < group.end; ++k) {
+      const Occurrence& occurrence = occurrences_[order[k]];
+      if (longest == UINT32_MAX ||
+          variants_[occurrence.variant].token_count > variants_[longest].token_count) {
+        longest = occurrence.variant;
+      }
+      QuoteOccurrence out;
+      out.doc = occurrence.doc;
+      out.span = occurrence.span;
+      out.text = originals_.substr(occurrence.original_begin, occurrence.original_size);
+      quote.occurrences.push_back(std::move(out));
+    }
+    quote.text = texts_.substr(variants_[longest].text_begin, variants_[longest].text_size);
+    result.push_back(std::move(quote));
+  }
+  return result;
+}
+
+}  // namespace naql

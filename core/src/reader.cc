@@ -1,0 +1,515 @@
+// DocumentReader: expands the inputs into a list of files, opens them one at a time with the right
+// decompressor and format (input_stream.h, input_format.h), checks ids for duplicates, and applies
+// strict mode to every problem the formats report.
+//
+// Duplicate ids are found with a hash set of 128-bit XXH3 hashes of the ids (fixed seed) rather
+// than the ids themselves, so memory per document is fixed (about 40 bytes with the table's slack)
+// whatever the ids' length. Two different ids collide with probability about n² / 2^129 for n
+// documents (the birthday bound): below 10^-22 for a billion documents.
+
+#include "naql/reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "input_format.h"
+#include "input_stream.h"
+#include "naql/status.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+namespace naql {
+namespace {
+
+using internal::MakeProblem;
+
+// Seed of the id hashes ("naqlid01"). Only compared within one run, but fixed all the same so that
+// runs are reproducible.
+constexpr uint64_t kIdHashSeed = 0x6e61716c69643031ULL;
+
+// simdjson handles documents of up to 2^32 - 1 bytes; leave room for its padding.
+constexpr uint64_t kMaxDocumentBytesLimit = (uint64_t{1} << 32) - 256;
+
+// ReadAt descriptor states (besides a descriptor >= 0).
+constexpr int kNotRereadable = -1;
+constexpr int kReopenByPath = -2;
+
+enum class Format { kText, kJsonl };
+enum class Compression { kNone, kGzip, kZstd };
+
+struct InputFile {
+  std::string path;  // as reported and used as id ("-" for standard input)
+  Format format = Format::kText;
+  Compression compression = Compression::kNone;
+  bool is_stdin = false;
+  bool size_known = false;  // a regular file at expansion time
+  uint64_t size = 0;
+};
+
+// What a file name says: its compression suffix, and whether the rest names an input format.
+struct NameInfo {
+  Compression compression = Compression::kNone;
+  bool jsonl = false;  // ends in .jsonl or .ndjson (before the compression suffix)
+  bool text = false;   // ends in .txt (before the compression suffix)
+};
+
+NameInfo ClassifyName(absl::string_view name) {
+  NameInfo info;
+  if (absl::EndsWithIgnoreCase(name, ".gz")) {
+    info.compression = Compression::kGzip;
+    name.remove_suffix(3);
+  } else if (absl::EndsWithIgnoreCase(name, ".zst")) {
+    info.compression = Compression::kZstd;
+    name.remove_suffix(4);
+  }
+  info.jsonl = absl::EndsWithIgnoreCase(name, ".jsonl") || absl::EndsWithIgnoreCase(name, ".ndjson");
+  info.text = absl::EndsWithIgnoreCase(name, ".txt");
+  return info;
+}
+
+std::string JoinPath(absl::string_view dir, absl::string_view name) {
+  if (!dir.empty() && dir.back() == '/') return absl::StrCat(dir, name);
+  return absl::StrCat(dir, "/", name);
+}
+
+// pread(2) of exactly `size` bytes at `offset`, retried on EINTR and short reads. Returns the bytes
+// read (fewer only at the end of the file).
+absl::StatusOr<size_t> PreadFully(int fd, char* buffer, size_t size, uint64_t offset,
+                                  absl::string_view path) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::pread(fd, buffer + done, std::min<size_t>(size - done, 1u << 30),
+                        static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoToStatus(errno, absl::StrCat(path, ": read failed at byte ", offset + done));
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
+// An unlinked temporary file in `directory`: it disappears when closed, also after a crash.
+absl::StatusOr<int> CreateSpoolFile(const std::string& directory) {
+  int fd = ::open(directory.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return fd;
+  // O_TMPFILE needs Linux 3.11 and file system support; otherwise create and unlink at once.
+  std::string name = JoinPath(directory, "naql-spool-XXXXXX");
+  fd = ::mkostemp(name.data(), O_CLOEXEC);
+  if (fd < 0) {
+    return ErrnoToStatus(errno, absl::StrCat("cannot create a spool file in ", directory));
+  }
+  ::unlink(name.c_str());
+  return fd;
+}
+
+struct IdKey {
+  uint64_t low;
+  uint64_t high;
+  bool operator==(const IdKey& other) const { return low == other.low && high == other.high; }
+};
+
+// The key is already a uniform hash: use its low half as the table's hash.
+struct IdKeyHash {
+  size_t operator()(const IdKey& key) const { return static_cast<size_t>(key.low); }
+};
+
+struct FirstSeen {
+  uint32_t input;
+  uint64_t line;
+};
+
+}  // namespace
+
+absl::Status ReaderOptions::Validate() const {
+  if (max_document_bytes < 1 || max_document_bytes > kMaxDocumentBytesLimit) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_document_bytes must be in [1, ", kMaxDocumentBytesLimit, "], got ",
+                     max_document_bytes));
+  }
+  if (stdin_fd < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("stdin_fd must be >= 0, got ", stdin_fd));
+  }
+  return absl::OkStatus();
+}
+
+class DocumentReader::Impl : public internal::ProblemSink {
+ public:
+  Impl(const ReaderOptions& options, ProblemCallback on_problem)
+      : options_(options), on_problem_(std::move(on_problem)) {}
+
+  ~Impl() override {
+    format_.reset();
+    stream_.reset();
+    for (size_t i = 0; i < files_.size(); ++i) {
+      int fd = reread_fds_[i].load(std::memory_order_relaxed);
+      if (fd >= 0) ::close(fd);
+    }
+  }
+
+  absl::Status Report(absl::string_view location, absl::Status status, bool skipped) override {
+    if (skipped) skipped_.fetch_add(1, std::memory_order_relaxed);
+    if (on_problem_) on_problem_(InputProblem{std::string(location), status, skipped});
+    return options_.strict ? status : absl::OkStatus();
+  }
+
+  absl::Status Expand(const std::vector<std::string>& inputs) {
+    bool stdin_seen = false;
+    for (const std::string& input : inputs) {
+      if (input == "-") {
+        if (stdin_seen) return absl::InvalidArgumentError("\"-\" (standard input) given twice");
+        stdin_seen = true;
+        InputFile file;
+        file.path = "-";
+        file.format = Format::kJsonl;
+        file.is_stdin = true;
+        files_.push_back(std::move(file));
+        continue;
+      }
+      struct stat st;
+      if (::stat(input.c_str(), &st) != 0) {
+        NAQL_RETURN_IF_ERROR(Report(input, ErrnoToStatus(errno, input), /*skipped=*/true));
+        continue;
+      }
+      if (S_ISDIR(st.st_mode)) {
+        NAQL_RETURN_IF_ERROR(ExpandDirectory(input));
+        continue;
+      }
+      NameInfo name = ClassifyName(input);
+      InputFile file;
+      file.path = input;
+      file.format = name.jsonl ? Format::kJsonl : Format::kText;
+      file.compression = name.compression;
+      file.size_known = S_ISREG(st.st_mode);
+      file.size = file.size_known ? static_cast<uint64_t>(st.st_size) : 0;
+      files_.push_back(std::move(file));
+    }
+    total_bytes_ = 0;
+    for (const InputFile& file : files_) {
+      if (!file.size_known) {
+        total_bytes_ = 0;
+        break;
+      }
+      total_bytes_ += file.size;
+    }
+    reread_fds_ = std::make_unique<std::atomic<int>[]>(files_.size());
+    for (size_t i = 0; i < files_.size(); ++i) reread_fds_[i].store(kNotRereadable);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<bool> Next(Document* doc, DocumentLocator* out) {
+    DocumentLocator scratch;
+    DocumentLocator* locator = out != nullptr ? out : &scratch;
+    while (true) {
+      if (format_ == nullptr) {
+        if (next_input_ >= files_.size()) return false;
+        const uint32_t index = next_input_++;
+        NAQL_ASSIGN_OR_RETURN(bool opened, OpenInput(index));
+        if (!opened) continue;
+      }
+      absl::StatusOr<bool> more = format_->Next(doc, locator);
+      bytes_read_.store(finished_bytes_ + stream_->consumed(), std::memory_order_relaxed);
+      if (!more.ok()) return more.status();
+      if (!*more) {
+        finished_bytes_ += stream_->consumed();
+        format_.reset();
+        stream_.reset();
+        continue;
+      }
+      locator->input = current_;
+      NAQL_ASSIGN_OR_RETURN(bool unique, CheckId(*doc, *locator));
+      if (!unique) continue;
+      documents_.fetch_add(1, std::memory_order_relaxed);
+      return true;
+    }
+  }
+
+  bool Rereadable(uint32_t input) const {
+    return input < files_.size() &&
+           reread_fds_[input].load(std::memory_order_relaxed) != kNotRereadable;
+  }
+
+  absl::StatusOr<Document> ReadAt(const DocumentLocator& locator) const {
+    if (!Rereadable(locator.input)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "input ", locator.input,
+          locator.input < files_.size() ? absl::StrCat(" (", files_[locator.input].path, ")") : "",
+          " cannot be re-read"));
+    }
+    const InputFile& file = files_[locator.input];
+    if (locator.length > options_.max_document_bytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          file.path, ": locator length ", locator.length, " exceeds max_document_bytes"));
+    }
+    int fd = reread_fds_[locator.input].load(std::memory_order_relaxed);
+    int opened = -1;
+    if (fd == kReopenByPath) {
+      opened = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (opened < 0) return ErrnoToStatus(errno, file.path);
+      fd = opened;
+    }
+    const size_t length = static_cast<size_t>(locator.length);
+    std::string bytes(length + internal::kLinePadding, '\0');
+    absl::StatusOr<size_t> got = PreadFully(fd, bytes.data(), length, locator.offset, file.path);
+    if (opened >= 0) ::close(opened);
+    if (!got.ok()) return got.status();
+    if (*got != length) {
+      return absl::DataLossError(absl::StrCat(file.path, ": ends before byte ",
+                                              locator.offset + length,
+                                              " (the file changed since it was read)"));
+    }
+    Document doc;
+    if (file.format == Format::kJsonl) {
+      NAQL_RETURN_IF_ERROR(internal::JsonlInput::Reparse(bytes.data(), length, bytes.size(),
+                                                         file.path, locator.line, &doc));
+    } else {
+      bytes.resize(length);
+      internal::TextInput::Reparse(std::move(bytes), file.path, &doc);
+    }
+    return doc;
+  }
+
+  uint64_t bytes_read() const { return bytes_read_.load(std::memory_order_relaxed); }
+  uint64_t total_bytes() const { return total_bytes_; }
+  uint64_t documents() const { return documents_.load(std::memory_order_relaxed); }
+  uint64_t skipped() const { return skipped_.load(std::memory_order_relaxed); }
+  const std::vector<std::string>& input_paths() const { return input_paths_; }
+  void SetInputPaths() {
+    input_paths_.reserve(files_.size());
+    for (const InputFile& file : files_) input_paths_.push_back(file.path);
+  }
+
+ private:
+  // Appends the input files below `dir` in byte-wise order of their paths.
+  absl::Status ExpandDirectory(const std::string& dir) {
+    std::vector<std::pair<std::string, uint64_t>> found;  // path, size
+    NAQL_RETURN_IF_ERROR(Walk(dir, &found));
+    if (found.empty()) {
+      NAQL_RETURN_IF_ERROR(
+          Report(dir,
+                 MakeProblem(absl::StatusCode::kInvalidArgument, dir,
+                             "no input files (.txt, .jsonl, .ndjson, optionally .gz or .zst)"),
+                 /*skipped=*/false));
+    }
+    std::sort(found.begin(), found.end());  // std::string compares bytes as unsigned char
+    for (auto& [path, size] : found) {
+      NameInfo name = ClassifyName(path);
+      InputFile file;
+      file.path = std::move(path);
+      file.format = name.jsonl ? Format::kJsonl : Format::kText;
+      file.compression = name.compression;
+      file.size_known = true;
+      file.size = size;
+      files_.push_back(std::move(file));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Walk(const std::string& dir, std::vector<std::pair<std::string, uint64_t>>* found) {
+    std::error_code error;
+    std::filesystem::directory_iterator it(dir, error);
+    if (error) return Report(dir, ErrnoToStatus(error.value(), dir), /*skipped=*/true);
+    for (; it != std::filesystem::directory_iterator(); it.increment(error)) {
+      if (error) break;
+      const std::string name = it->path().filename().string();
+      if (name.empty() || name[0] == '.') continue;  // hidden files and directories
+      std::string child = JoinPath(dir, name);
+      std::error_code type_error;
+      // symlink_status: a link to a directory is not a directory here, so it is not followed.
+      if (it->is_directory(type_error) && !it->is_symlink(type_error)) {
+        NAQL_RETURN_IF_ERROR(Walk(child, found));
+        continue;
+      }
+      NameInfo info = ClassifyName(name);
+      if (!info.jsonl && !info.text) continue;
+      struct stat st;
+      if (::stat(child.c_str(), &st) != 0) {
+        // A dangling link, or a file removed meanwhile: say so rather than skip it in silence.
+        NAQL_RETURN_IF_ERROR(Report(child, ErrnoToStatus(errno, child), /*skipped=*/true));
+        continue;
+      }
+      if (S_ISDIR(st.st_mode)) continue;  // a link to a directory named like a file
+      if (!S_ISREG(st.st_mode)) {
+        NAQL_RETURN_IF_ERROR(Report(
+            child, MakeProblem(absl::StatusCode::kInvalidArgument, child, "not a regular file"),
+            /*skipped=*/true));
+        continue;
+      }
+      found->emplace_back(std::move(child), static_cast<uint64_t>(st.st_size));
+    }
+    if (error) return Report(dir, ErrnoToStatus(error.value(), dir), /*skipped=*/true);
+    return absl::OkStatus();
+  }
+
+  // Opens files_[index] and sets stream_ and format_. Returns false (after reporting) when it cannot
+  // be opened.
+  absl::StatusOr<bool> OpenInput(uint32_t index) {
+    const InputFile& file = files_[index];
+    int fd = options_.stdin_fd;
+    bool owns_fd = false;
+    if (!file.is_stdin) {
+      fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        NAQL_RETURN_IF_ERROR(Report(file.path, ErrnoToStatus(errno, file.path), true));
+        return false;
+      }
+      owns_fd = true;
+    }
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      absl::Status status = ErrnoToStatus(errno, file.path);
+      if (owns_fd) ::close(fd);
+      NAQL_RETURN_IF_ERROR(Report(file.path, status, true));
+      return false;
+    }
+    if (S_ISDIR(st.st_mode)) {  // replaced by a directory since the expansion
+      if (owns_fd) ::close(fd);
+      NAQL_RETURN_IF_ERROR(Report(
+          file.path, MakeProblem(absl::StatusCode::kInvalidArgument, file.path, "is a directory"),
+          true));
+      return false;
+    }
+    const bool regular = S_ISREG(st.st_mode) && !file.is_stdin;
+    int spool_fd = -1;
+    int reread = kNotRereadable;
+    if (file.compression == Compression::kNone) {
+      if (regular) {
+        if (kept_open_ < options_.max_open_files) {
+          ++kept_open_;
+          reread = fd;
+          owns_fd = false;  // kept for ReadAt, closed by ~Impl
+        } else {
+          reread = kReopenByPath;
+        }
+      } else if (options_.spool_pipes) {
+        std::string directory = options_.spool_directory;
+        if (directory.empty()) {
+          const char* tmpdir = std::getenv("TMPDIR");
+          directory = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+        }
+        absl::StatusOr<int> spool = CreateSpoolFile(directory);
+        if (spool.ok()) {
+          spool_fd = *spool;
+          reread = spool_fd;
+        } else {
+          // Not fatal outside strict mode: the input is read, only not re-readable.
+          absl::Status status = MakeProblem(
+              spool.status().code(), file.path,
+              absl::StrCat(spool.status().message(), "; its documents cannot be re-read"));
+          absl::Status fatal = Report(file.path, status, /*skipped=*/false);
+          if (!fatal.ok()) {
+            if (owns_fd) ::close(fd);
+            return fatal;
+          }
+        }
+      }
+    }
+    reread_fds_[index].store(reread, std::memory_order_relaxed);
+    std::unique_ptr<internal::ByteStream> stream =
+        std::make_unique<internal::FdStream>(fd, owns_fd, file.path, spool_fd);
+    if (file.compression == Compression::kGzip) {
+      stream = std::make_unique<internal::GzipStream>(std::move(stream), file.path);
+    } else if (file.compression == Compression::kZstd) {
+      stream = std::make_unique<internal::ZstdStream>(std::move(stream), file.path);
+    }
+    stream_ = std::move(stream);
+    if (file.format == Format::kJsonl) {
+      format_ = std::make_unique<internal::JsonlInput>(stream_.get(), file.path,
+                                                       options_.max_document_bytes, this);
+    } else {
+      const uint64_t size_hint =
+          regular && file.compression == Compression::kNone ? static_cast<uint64_t>(st.st_size) : 0;
+      format_ = std::make_unique<internal::TextInput>(stream_.get(), file.path,
+                                                      options_.max_document_bytes, size_hint, this);
+    }
+    current_ = index;
+    return true;
+  }
+
+  // False (after reporting) when the id was seen before.
+  absl::StatusOr<bool> CheckId(const Document& doc, const DocumentLocator& locator) {
+    const XXH128_hash_t hash = XXH3_128bits_withSeed(doc.id.data(), doc.id.size(), kIdHashSeed);
+    auto [it, inserted] =
+        first_seen_.try_emplace(IdKey{hash.low64, hash.high64}, FirstSeen{locator.input, locator.line});
+    if (inserted) return true;
+    const std::string& first_path = files_[it->second.input].path;
+    std::string first = it->second.line > 0 ? absl::StrCat(first_path, ":", it->second.line)
+                                            : first_path;
+    NAQL_RETURN_IF_ERROR(Report(
+        doc.location,
+        MakeProblem(absl::StatusCode::kAlreadyExists, doc.location,
+                    absl::StrCat("duplicate id \"", absl::Utf8SafeCHexEscape(doc.id),
+                                 "\" (first at ", first, ")")),
+        /*skipped=*/true));
+    return false;
+  }
+
+  const ReaderOptions options_;
+  const ProblemCallback on_problem_;
+  std::vector<InputFile> files_;
+  std::vector<std::string> input_paths_;
+  uint64_t total_bytes_ = 0;
+  // Per input: a descriptor for ReadAt, kReopenByPath or kNotRereadable. Set when the input is
+  // opened, before any of its documents is returned; atomics so that Rereadable() may run
+  // concurrently with that store.
+  std::unique_ptr<std::atomic<int>[]> reread_fds_;
+  uint32_t kept_open_ = 0;
+
+  uint32_t next_input_ = 0;
+  uint32_t current_ = 0;
+  std::unique_ptr<internal::ByteStream> stream_;  // of the input being read
+  std::unique_ptr<internal::InputFormat> format_;  // reads stream_
+  uint64_t finished_bytes_ = 0;                    // consumed from inputs already closed
+
+  absl::flat_hash_map<IdKey, FirstSeen, IdKeyHash> first_seen_;
+
+  std::atomic<uint64_t> bytes_read_{0};
+  std::atomic<uint64_t> documents_{0};
+  std::atomic<uint64_t> skipped_{0};
+};
+
+absl::StatusOr<std::unique_ptr<DocumentReader>> DocumentReader::Open(
+    const std::vector<std::string>& inputs, const ReaderOptions& options,
+    ProblemCallback on_problem) {
+  NAQL_RETURN_IF_ERROR(options.Validate());
+  if (inputs.empty()) return absl::InvalidArgumentError("no inputs");
+  auto impl = std::make_unique<Impl>(options, std::move(on_problem));
+  NAQL_RETURN_IF_ERROR(impl->Expand(inputs));
+  impl->SetInputPaths();
+  return std::unique_ptr<DocumentReader>(new DocumentReader(std::move(impl)));
+}
+
+DocumentReader::DocumentReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DocumentReader::~DocumentReader() = default;
+
+absl::StatusOr<bool> DocumentReader::Next(Document* doc, DocumentLocator* locator) {
+  return impl_->Next(doc, locator);
+}
+bool DocumentReader::Rereadable(uint32_t input) const { return impl_->Rereadable(input); }
+absl::StatusOr<Document> DocumentReader::ReadAt(const DocumentLocator& locator) const {
+  return impl_->ReadAt(locator);
+}
+uint64_t DocumentReader::bytes_read() const { return impl_->bytes_read(); }
+uint64_t DocumentReader::total_bytes() const { return impl_->total_bytes(); }
+uint64_t DocumentReader::documents() const { return impl_->documents(); }
+uint64_t DocumentReader::skipped() const { return impl_->skipped(); }
+const std::vector<std::string>& DocumentReader::input_paths() const {
+  return impl_->input_paths();
+}
+
+}  // namespace naql

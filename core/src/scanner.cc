@@ -1,0 +1,362 @@
+#include "naql/scanner.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "naql/clusters.h"
+#include "naql/status.h"
+#include "parallel.h"
+
+namespace naql {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Phase 1 reads articles in batches of this many, or of this many bytes, whichever comes first;
+// while the workers fingerprint one batch, the calling thread reads the next.
+constexpr size_t kReadBatchDocuments = 512;
+constexpr size_t kReadBatchBytes = 8 << 20;
+
+// zstd level for the texts kept of articles that cannot be read again: fast, ~3× on Arabic.
+constexpr int kStoredTextLevel = 1;
+
+// A candidate pair: (a << 32 | b) and whether LSH proposed it (then its Jaccard is reported).
+struct Candidate {
+  uint64_t key;
+  bool from_lsh;
+};
+
+}  // namespace
+
+absl::Status ScanOptions::Validate() const {
+  NAQL_RETURN_IF_ERROR(fingerprint.Validate());
+  NAQL_RETURN_IF_ERROR(lsh.Validate(fingerprint.minhash.num_perm));
+  NAQL_RETURN_IF_ERROR(passage.Validate());
+  AlignerOptions effective = aligner;
+  effective.min_words = fingerprint.min_words;
+  effective.seed_size = fingerprint.shingle.size;
+  NAQL_RETURN_IF_ERROR(effective.Validate());
+  if (threads < 1 || threads > 1024) {
+    return absl::InvalidArgumentError(absl::StrCat("threads must be 1..1024, got ", threads));
+  }
+  if (verify_batch_pairs < 1) return absl::InvalidArgumentError("verify_batch_pairs must be >= 1");
+  return absl::OkStatus();
+}
+
+class Scanner::Impl {
+ public:
+  Impl(const ScanOptions& options, std::vector<ScannedDocument>* documents, ScanStats* stats)
+      : options_(options),
+        fingerprinter_(options.fingerprint),
+        lsh_(options.lsh, options.fingerprint.minhash.num_perm),
+        passages_(options.passage),
+        aligner_(EffectiveAlignerOptions(options)),
+        documents_(documents),
+        stats_(stats) {}
+
+  absl::Status Run(DocumentReader* reader, ScanSink* sink,
+                   const std::function<void(const ScanProgress&)>& progress) {
+    reader_ = reader;
+    progress_ = progress;
+    Clock::time_point start = Clock::now();
+    NAQL_RETURN_IF_ERROR(FingerprintAll());
+    stats_->fingerprint_seconds = SecondsSince(start);
+
+    start = Clock::now();
+    std::vector<Candidate> candidates = FindCandidates();
+    stats_->candidate_seconds = SecondsSince(start);
+
+    start = Clock::now();
+    NAQL_RETURN_IF_ERROR(VerifyAll(candidates, sink));
+    stats_->verify_seconds = SecondsSince(start);
+
+    for (const Cluster& cluster : BuildClusters(
+             static_cast<uint32_t>(documents_->size()), duplicate_pairs_,
+             [this](uint32_t doc) -> absl::string_view { return (*documents_)[doc].meta.date; })) {
+      sink->OnCluster(cluster);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  static AlignerOptions EffectiveAlignerOptions(const ScanOptions& options) {
+    AlignerOptions aligner = options.aligner;
+    aligner.min_words = options.fingerprint.min_words;
+    aligner.seed_size = options.fingerprint.shingle.size;
+    return aligner;
+  }
+
+  void ReportProgress(const char* phase, uint64_t done, uint64_t total, bool force) {
+    if (!progress_) return;
+    Clock::time_point now = Clock::now();
+    if (!force && now - last_progress_ < std::chrono::milliseconds(100)) return;
+    last_progress_ = now;
+    ScanProgress p;
+    p.phase = phase;
+    p.documents = stats_->documents;
+    p.bytes = reader_->bytes_read();
+    p.total_bytes = reader_->total_bytes();
+    p.pairs = stats_->pairs;
+    p.done = done;
+    p.total = total;
+    progress_(p);
+  }
+
+  // Reads up to one batch of articles; an empty batch means the input is exhausted.
+  absl::Status ReadBatch(std::vector<Document>* batch, std::vector<DocumentLocator>* locators) {
+    batch->clear();
+    locators->clear();
+    size_t bytes = 0;
+    while (batch->size() < kReadBatchDocuments && bytes < kReadBatchBytes) {
+      Document doc;
+      DocumentLocator locator;
+      NAQL_ASSIGN_OR_RETURN(bool more, reader_->Next(&doc, &locator));
+      if (!more) break;
+      bytes += doc.text.size();
+      batch->push_back(std::move(doc));
+      locators->push_back(locator);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status FingerprintAll() {
+    const unsigned threads = options_.threads;
+    std::vector<FingerprintScratch> scratch(threads);
+    std::vector<Document> batch, next_batch;
+    std::vector<DocumentLocator> batch_locators, next_locators;
+    std::vector<DocumentFingerprint> fingerprints;
+    std::vector<std::string> stored;
+    NAQL_RETURN_IF_ERROR(ReadBatch(&batch, &batch_locators));
+    const uint32_t num_perm = options_.fingerprint.minhash.num_perm;
+
+    while (!batch.empty()) {
+      fingerprints.resize(batch.size());
+      stored.assign(batch.size(), std::string());
+      std::thread workers([&] {
+        internal::ParallelFor(batch.size(), threads, [&](size_t i, unsigned worker) {
+          fingerprinter_.Fingerprint(batch[i].text, &scratch[worker], &fingerprints[i]);
+          if (!reader_->Rereadable(batch_locators[i].input)) stored[i] = Compress(batch[i].text);
+        });
+      });
+      absl::Status read_status = ReadBatch(&next_batch, &next_locators);
+      workers.join();
+      NAQL_RETURN_IF_ERROR(read_status);
+
+      for (size_t i = 0; i < batch.size(); ++i) {
+        const uint32_t index = static_cast<uint32_t>(documents_->size());
+        Document& doc = batch[i];
+        ScannedDocument scanned;
+        scanned.id = std::move(doc.id);
+        scanned.meta = std::move(doc.meta);
+        scanned.location = std::move(doc.location);
+        scanned.words = fingerprints[i].words;
+        documents_->push_back(std::move(scanned));
+        locators_.push_back(batch_locators[i]);
+        stored_texts_.push_back(std::move(stored[i]));
+        signatures_.insert(signatures_.end(), fingerprints[i].signature.begin(),
+                           fingerprints[i].signature.end());
+        if (fingerprints[i].words > 0) {
+          lsh_.Add(index, absl::MakeConstSpan(signatures_).subspan(
+                              static_cast<size_t>(index) * num_perm, num_perm));
+        }
+        if (options_.find_partial) passages_.Add(index, fingerprints[i].passages);
+        stats_->bytes += batch[i].text.size();
+      }
+      stats_->documents = documents_->size();
+      ReportProgress("reading", 0, 0, /*force=*/false);
+      std::swap(batch, next_batch);
+      std::swap(batch_locators, next_locators);
+    }
+    stats_->skipped = reader_->skipped();
+    stats_->fingerprint_bytes = signatures_.capacity() * sizeof(uint32_t) +
+                                passages_.memory_bytes() +
+                                locators_.capacity() * sizeof(DocumentLocator);
+    return absl::OkStatus();
+  }
+
+  std::vector<Candidate> FindCandidates() {
+    ReportProgress("candidates", 0, 0, /*force=*/true);
+    std::vector<Candidate> candidates;
+    lsh_.Build();
+    lsh_.ForEachCandidatePair([&](uint32_t a, uint32_t b) {
+      candidates.push_back({static_cast<uint64_t>(a) << 32 | b, true});
+    });
+    stats_->lsh_candidates = candidates.size();
+    if (options_.find_partial) {
+      passages_.Build();
+      stats_->dropped_fingerprints = passages_.dropped_hashes();
+      size_t before = candidates.size();
+      passages_.ForEachCandidatePair([&](uint32_t a, uint32_t b, uint32_t /*shared*/) {
+        candidates.push_back({static_cast<uint64_t>(a) << 32 | b, false});
+      });
+      stats_->passage_candidates = candidates.size() - before;
+    }
+    // Sort by pair; a pair proposed by both stages keeps from_lsh = true.
+    std::sort(candidates.begin(), candidates.end(), [](const Candidate& x, const Candidate& y) {
+      return x.key != y.key ? x.key < y.key : x.from_lsh > y.from_lsh;
+    });
+    candidates.erase(std::unique(candidates.begin(), candidates.end(),
+                                 [](const Candidate& x, const Candidate& y) { return x.key == y.key; }),
+                     candidates.end());
+    stats_->candidates = candidates.size();
+    return candidates;
+  }
+
+  std::string Compress(absl::string_view text) const {
+    std::string out(ZSTD_compressBound(text.size()), '\0');
+    size_t n = ZSTD_compress(out.data(), out.size(), text.data(), text.size(), kStoredTextLevel);
+    if (ZSTD_isError(n)) return std::string();  // not reached: the bound is always enough
+    out.resize(n);
+    out.shrink_to_fit();
+    return out;
+  }
+
+  // The full article `doc` again: re-read from its input, or decompressed from memory.
+  absl::StatusOr<Document> LoadDocument(uint32_t doc) const {
+    const DocumentLocator& locator = locators_[doc];
+    if (reader_->Rereadable(locator.input)) {
+      NAQL_ASSIGN_OR_RETURN(Document loaded, reader_->ReadAt(locator));
+      return loaded;
+    }
+    const ScannedDocument& scanned = (*documents_)[doc];
+    Document loaded;
+    loaded.id = scanned.id;
+    loaded.meta = scanned.meta;
+    loaded.location = scanned.location;
+    const std::string& compressed = stored_texts_[doc];
+    unsigned long long size = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
+    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
+      return absl::InternalError(absl::StrCat("stored text of ", scanned.location, " is corrupt"));
+    }
+    loaded.text.resize(size);
+    size_t n = ZSTD_decompress(loaded.text.data(), loaded.text.size(), compressed.data(),
+                               compressed.size());
+    if (ZSTD_isError(n) || n != size) {
+      return absl::InternalError(absl::StrCat("stored text of ", scanned.location, " is corrupt"));
+    }
+    return loaded;
+  }
+
+  absl::Status VerifyAll(const std::vector<Candidate>& candidates, ScanSink* sink) {
+    const uint32_t num_perm = options_.fingerprint.minhash.num_perm;
+    const unsigned threads = options_.threads;
+    std::vector<uint32_t> batch_docs;
+    absl::flat_hash_map<uint32_t, uint32_t> slot_of;
+    std::vector<Document> loaded;
+    std::vector<AnalyzedText> analyzed;
+    std::vector<absl::Status> load_status;
+    std::vector<PairReport> reports;
+    std::vector<char> found;
+
+    for (size_t begin = 0; begin < candidates.size(); begin += options_.verify_batch_pairs) {
+      const size_t end = std::min(candidates.size(), begin + options_.verify_batch_pairs);
+      // The articles this batch needs, each loaded and analyzed once.
+      batch_docs.clear();
+      for (size_t i = begin; i < end; ++i) {
+        batch_docs.push_back(static_cast<uint32_t>(candidates[i].key >> 32));
+        batch_docs.push_back(static_cast<uint32_t>(candidates[i].key));
+      }
+      std::sort(batch_docs.begin(), batch_docs.end());
+      batch_docs.erase(std::unique(batch_docs.begin(), batch_docs.end()), batch_docs.end());
+      slot_of.clear();
+      for (uint32_t slot = 0; slot < batch_docs.size(); ++slot) slot_of[batch_docs[slot]] = slot;
+      loaded.resize(batch_docs.size());
+      analyzed.resize(batch_docs.size());
+      load_status.assign(batch_docs.size(), absl::OkStatus());
+      internal::ParallelFor(batch_docs.size(), threads, [&](size_t slot, unsigned) {
+        absl::StatusOr<Document> doc = LoadDocument(batch_docs[slot]);
+        if (!doc.ok()) {
+          load_status[slot] = doc.status();
+          return;
+        }
+        loaded[slot] = *std::move(doc);
+        fingerprinter_.Analyze(loaded[slot].text, &analyzed[slot]);
+      });
+      for (const absl::Status& status : load_status) NAQL_RETURN_IF_ERROR(status);
+
+      // Align every pair of the batch.
+      reports.assign(end - begin, PairReport());
+      found.assign(end - begin, 0);
+      internal::ParallelFor(end - begin, threads, [&](size_t i, unsigned) {
+        const Candidate& candidate = candidates[begin + i];
+        const uint32_t a = static_cast<uint32_t>(candidate.key >> 32);
+        const uint32_t b = static_cast<uint32_t>(candidate.key);
+        const AnalyzedText& text_a = analyzed[slot_of.at(a)];
+        const AnalyzedText& text_b = analyzed[slot_of.at(b)];
+        PairReport& report = reports[i];
+        report.a = a;
+        report.b = b;
+        report.spans = aligner_.Align(text_a.sequence(), text_b.sequence());
+        if (report.spans.empty()) return;
+        found[i] = 1;
+        uint64_t covered_a = 0, covered_b = 0;
+        for (const Span& span : report.spans) {
+          covered_a += span.a_words();
+          covered_b += span.b_words();
+        }
+        const size_t words_a = text_a.tokens.size(), words_b = text_b.tokens.size();
+        report.coverage_a = words_a ? static_cast<double>(covered_a) / words_a : 0.0;
+        report.coverage_b = words_b ? static_cast<double>(covered_b) / words_b : 0.0;
+        const double shorter_cover = words_a <= words_b ? report.coverage_a : report.coverage_b;
+        report.kind = shorter_cover >= kDuplicateCoverage ? PairKind::kDuplicate : PairKind::kReuse;
+        if (candidate.from_lsh) {
+          report.jaccard = EstimateJaccard(
+              absl::MakeConstSpan(signatures_).subspan(static_cast<size_t>(a) * num_perm, num_perm),
+              absl::MakeConstSpan(signatures_).subspan(static_cast<size_t>(b) * num_perm, num_perm));
+        }
+      });
+
+      for (size_t i = 0; i < reports.size(); ++i) {
+        if (!found[i]) continue;
+        const PairReport& report = reports[i];
+        ++stats_->pairs;
+        if (report.kind == PairKind::kDuplicate) {
+          ++stats_->duplicates;
+          duplicate_pairs_.emplace_back(report.a, report.b);
+        }
+        sink->OnPair(report, loaded[slot_of.at(report.a)], loaded[slot_of.at(report.b)]);
+      }
+      ReportProgress("verifying", end, candidates.size(), /*force=*/false);
+    }
+    return absl::OkStatus();
+  }
+
+  const ScanOptions& options_;
+  Fingerprinter fingerprinter_;
+  LshIndex lsh_;
+  PassageIndex passages_;
+  Aligner aligner_;
+  std::vector<ScannedDocument>* documents_;
+  ScanStats* stats_;
+  DocumentReader* reader_ = nullptr;
+  std::function<void(const ScanProgress&)> progress_;
+  Clock::time_point last_progress_{};
+
+  std::vector<DocumentLocator> locators_;   // per document
+  std::vector<std::string> stored_texts_;   // per document: zstd text, or empty when re-readable
+  std::vector<uint32_t> signatures_;        // num_perm values per document, in document order
+  std::vector<std::pair<uint32_t, uint32_t>> duplicate_pairs_;
+};
+
+Scanner::Scanner(const ScanOptions& options) : options_(options) {}
+Scanner::~Scanner() = default;
+
+absl::Status Scanner::Run(DocumentReader* reader, ScanSink* sink,
+                          std::function<void(const ScanProgress&)> progress) {
+  documents_.clear();
+  stats_ = ScanStats();
+  Impl impl(options_, &documents_, &stats_);
+  return impl.Run(reader, sink, progress);
+}
+
+}  // namespace naql
