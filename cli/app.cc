@@ -18,7 +18,10 @@ constexpr char kDescription[] =
     "into the original articles.";
 
 constexpr char kLongFooter[] = R"(Commands:
-  naql scan INPUT...       every pair of articles that share text, and clusters of copies
+  naql scan INPUT...       every pair of articles that share text, clusters of copies, and
+                           quotations repeated across articles
+  naql compare A B         the passages two articles share, side by side
+  naql quotes INPUT...     quotations repeated across articles, with every occurrence
   naql normalize [INPUT]   the folded text naql compares (for inspection)
 
 INPUT is a file or a directory (walked recursively in sorted order). A .txt file is one article
@@ -72,13 +75,15 @@ void AddFormatFlag(CLI::App* command, CommonFlags* flags,
   std::string names;
   for (const std::string& name : allowed) absl::StrAppend(&names, names.empty() ? "" : "|", name);
   command->add_option("--format", flags->format, absl::StrCat("Output format: ", names))
-      ->check(CLI::IsMember(allowed))
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember(allowed).description(""))
       ->default_str(allowed.front());
 }
 
 void AddRunFlags(CLI::App* command, CommonFlags* flags) {
-  command->add_option("--threads", flags->threads, "Worker threads (default: all cores)")
-      ->check(CLI::Range(0u, 1024u));
+  command->add_option("--threads", flags->threads, "Worker threads (default 0: all cores)")
+      ->type_name("N")
+      ->check(Bounded(0u, 1024u));
   command->add_flag("--strict", flags->strict,
                     "Treat any unreadable or malformed input as a fatal error (exit 2)");
   command->add_flag("-q,--quiet", flags->quiet, "No warnings and no progress on stderr");
@@ -88,6 +93,29 @@ void AddRunFlags(CLI::App* command, CommonFlags* flags) {
   auto* no_progress = command->add_flag("--no-progress", flags->no_progress,
                                         "Never show progress (default: only on a terminal)");
   progress->excludes(no_progress);
+}
+
+void AddMatchingFlags(CLI::App* command, ScanOptions* o) {
+  command->add_option("--min-words", o->fingerprint.min_words,
+                      "Shortest shared passage reported, in words (1-1000)")
+      ->capture_default_str()->type_name("N")->check(Bounded(1u, 1000u));
+  command->add_option("--threshold", o->lsh.threshold,
+                      "MinHash resemblance above which whole articles are compared (0.01-1)")
+      ->capture_default_str()->type_name("J")->check(Bounded(0.01, 1.0));
+  command->add_option("--shingle", o->fingerprint.shingle.size, "Words per shingle (1-32)")
+      ->capture_default_str()->type_name("K")->check(Bounded(1u, 32u));
+  command->add_option("--num-perm", o->fingerprint.minhash.num_perm,
+                      "MinHash permutations per signature (8-1024)")
+      ->capture_default_str()->type_name("P")->check(Bounded(8u, 1024u));
+  command->add_option("--max-df", o->passage.max_df,
+                      "Ignore passage fingerprints found in more articles than this (boilerplate)")
+      ->capture_default_str()->type_name("N")->check(Bounded(2u, 1000000u));
+  command->add_option("--max-gap", o->aligner.max_gap,
+                      "Unaligned words in a row after which a passage ends (0-1000)")
+      ->capture_default_str()->type_name("N")->check(Bounded(0u, 1000u));
+  command->add_flag_callback(
+      "--exact", [o] { o->aligner.edit_tolerant = false; },
+      "Exact passages only: no edit-tolerant alignment (faster)");
 }
 
 int Run(int argc, char** argv) {
@@ -113,6 +141,8 @@ int Run(int argc, char** argv) {
 
   RegisterNormalize(&app, &context);
   RegisterScan(&app, &context);
+  RegisterCompare(&app, &context);
+  RegisterQuotes(&app, &context);
 
   try {
     app.parse(args);

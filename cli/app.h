@@ -14,6 +14,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "naql/scanner.h"
 
 namespace naql::cli {
 
@@ -58,8 +59,18 @@ struct CommonFlags {
   void Configure(Diagnostics* diagnostics) const;
 };
 
+// A range check whose bounds the option's description states (keeps -h output readable).
+template <typename T>
+CLI::Validator Bounded(T low, T high) {
+  return CLI::Range(low, high).description("");
+}
+
 // Registers --format with the given allowed values (the first is the default).
 void AddFormatFlag(CLI::App* command, CommonFlags* flags, std::initializer_list<const char*> formats);
+// Registers the flags that set what counts as shared text: --min-words, --threshold, --shingle,
+// --num-perm, --max-df, --max-gap, --exact (into `options`).
+void AddMatchingFlags(CLI::App* command, ScanOptions* options);
+
 // Registers --threads, --strict, -q, -v, --progress/--no-progress.
 void AddRunFlags(CLI::App* command, CommonFlags* flags);
 
@@ -73,6 +84,8 @@ struct Context {
 // Command registration, one per file.
 void RegisterNormalize(CLI::App* app, Context* context);
 void RegisterScan(CLI::App* app, Context* context);
+void RegisterCompare(CLI::App* app, Context* context);
+void RegisterQuotes(CLI::App* app, Context* context);
 
 // Runs the command line; returns the process exit code.
 int Run(int argc, char** argv);

@@ -147,7 +147,8 @@ void RegisterNormalize(CLI::App* app, Context* context) {
   CLI::App* command = app->add_subcommand(
       "normalize", "Print the folded text (or tokens) naql compares, for inspection");
   if (context->long_help) command->footer(kFooter);
-  command->add_option("INPUT", flags->inputs, "Files or directories; none or '-': plain text on stdin");
+  command->add_option("INPUT", flags->inputs, "Files or directories; none or '-': plain text on stdin")
+      ->type_name("");
   command->add_flag("--tokens", flags->tokens, "One word per line: BEGIN<TAB>END<TAB>WORD");
   command->add_flag("--stems", flags->stems, "With --tokens: print the hashed stem, not the word");
   command->add_flag("--no-clitics", flags->no_clitics,

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "html_printer.h"
 #include "naql/json.h"
 
 namespace naql::cli {
@@ -65,6 +66,26 @@ class JsonlPrinter : public ReportPrinter {
     out_->MaybeFlush();
   }
 
+  void OnQuote(const RepeatedQuote& quote) override {
+    std::string* line = out_->buffer();
+    absl::StrAppend(line, "{\"type\":\"quote\",\"id\":", quote.id, ",\"text\":");
+    AppendJsonString(quote.text, line);
+    line->append(",\"occurrences\":[");
+    for (size_t i = 0; i < quote.occurrences.size(); ++i) {
+      const QuoteOccurrence& o = quote.occurrences[i];
+      if (i > 0) line->push_back(',');
+      line->append("{\"doc\":");
+      AppendJsonString((*documents_)[o.doc].id, line);
+      absl::StrAppend(line, ",\"begin\":", o.span.cp_begin, ",\"end\":", o.span.cp_end,
+                      ",\"byte_begin\":", o.span.byte_begin, ",\"byte_end\":", o.span.byte_end,
+                      ",\"text\":");
+      AppendJsonString(o.text, line);
+      line->push_back('}');
+    }
+    line->append("]}\n");
+    out_->MaybeFlush();
+  }
+
   void PrintSummary(const ReportSummary& summary) override {
     std::string* line = out_->buffer();
     absl::StrAppend(line, "{\"type\":\"summary\",\"documents\":", summary.documents,
@@ -89,7 +110,8 @@ constexpr char kTsvHeader[] =
     "a_byte_begin\ta_byte_end\tb_byte_begin\tb_byte_end\twords\tmatches\tedits\tsimilarity\t"
     "quote\ta_text\tb_text\n";
 
-// TSV fields cannot hold tabs or newlines: they are written as \t, \n, \r and a backslash as \\.
+}  // namespace
+
 void AppendTsvField(absl::string_view text, std::string* out) {
   std::string valid;
   AppendValidUtf8(text, &valid);
@@ -103,6 +125,8 @@ void AppendTsvField(absl::string_view text, std::string* out) {
     }
   }
 }
+
+namespace {
 
 class TsvPrinter : public ReportPrinter {
  public:
@@ -147,7 +171,7 @@ class TsvPrinter : public ReportPrinter {
 constexpr size_t kTextPassageLimit = 360;
 
 // One line of readable passage: whitespace runs folded to one space, long passages elided.
-std::string Readable(absl::string_view original) {
+std::string Readable(absl::string_view original, bool elide) {
   std::string valid;
   AppendValidUtf8(original, &valid);
   std::string flat;
@@ -165,7 +189,7 @@ std::string Readable(absl::string_view original) {
   // Count code points (UTF-8 lead bytes) to elide in the middle.
   size_t code_points = 0;
   for (char c : flat) code_points += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  if (code_points <= kTextPassageLimit) return flat;
+  if (!elide || code_points <= kTextPassageLimit) return flat;
   const size_t keep = kTextPassageLimit / 2;
   size_t cut_begin = 0, cut_end = flat.size(), seen = 0;
   for (size_t i = 0; i < flat.size(); ++i) {
@@ -179,8 +203,9 @@ std::string Readable(absl::string_view original) {
 
 class TextPrinter : public ReportPrinter {
  public:
-  TextPrinter(Output* out, const std::vector<ScannedDocument>* documents)
-      : out_(out), documents_(documents) {}
+  TextPrinter(Output* out, const std::vector<ScannedDocument>* documents,
+              const PrinterOptions& options)
+      : out_(out), documents_(documents), options_(options) {}
 
   void OnPair(const PairReport& pair, const Document& a, const Document& b) override {
     std::string* text = out_->buffer();
@@ -195,8 +220,8 @@ class TextPrinter : public ReportPrinter {
                       " matching, ", s.edits, " edits",
                       absl::StrFormat(", similarity %.2f", s.similarity),
                       s.quote ? ", quotation" : "", "\n");
-      absl::StrAppend(text, "      a: ", Readable(Slice(a, s.a)), "\n");
-      absl::StrAppend(text, "      b: ", Readable(Slice(b, s.b)), "\n");
+      absl::StrAppend(text, "      a: ", Readable(Slice(a, s.a), options_.elide_long_passages), "\n");
+      absl::StrAppend(text, "      b: ", Readable(Slice(b, s.b), options_.elide_long_passages), "\n");
     }
     text->push_back('\n');
     out_->MaybeFlush();
@@ -217,6 +242,18 @@ class TextPrinter : public ReportPrinter {
     out_->MaybeFlush();
   }
 
+  void OnQuote(const RepeatedQuote& quote) override {
+    std::string* text = out_->buffer();
+    absl::StrAppend(text, "quotation ", quote.id, ": ", quote.occurrences.size(),
+                    " occurrences\n");
+    for (const QuoteOccurrence& o : quote.occurrences) {
+      absl::StrAppend(text, "  ", (*documents_)[o.doc].id, " ", o.span.cp_begin, "-",
+                      o.span.cp_end, ": ", Readable(o.text, options_.elide_long_passages), "\n");
+    }
+    text->push_back('\n');
+    out_->MaybeFlush();
+  }
+
   void PrintSummary(const ReportSummary& summary) override {
     out_->Write(absl::StrFormat(
         "%d documents (%d skipped), %d pairs, %d clusters, %d quotations, %.2f s\n",
@@ -228,15 +265,18 @@ class TextPrinter : public ReportPrinter {
  private:
   Output* out_;
   const std::vector<ScannedDocument>* documents_;
+  PrinterOptions options_;
 };
 
 }  // namespace
 
 std::unique_ptr<ReportPrinter> MakePrinter(const std::string& format, Output* out,
-                                           const std::vector<ScannedDocument>* documents) {
+                                           const std::vector<ScannedDocument>* documents,
+                                           const PrinterOptions& options) {
   if (format == "jsonl") return std::make_unique<JsonlPrinter>(out, documents);
   if (format == "tsv") return std::make_unique<TsvPrinter>(out);
-  return std::make_unique<TextPrinter>(out, documents);
+  if (format == "html") return std::make_unique<HtmlPrinter>(out, documents);
+  return std::make_unique<TextPrinter>(out, documents, options);
 }
 
 }  // namespace naql::cli

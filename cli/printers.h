@@ -33,9 +33,20 @@ class ReportPrinter : public ScanSink {
   virtual void PrintSummary(const ReportSummary& summary) = 0;
 };
 
+// Appends `text` as a TSV field: invalid UTF-8 as U+FFFD, and the characters a field cannot hold
+// written as escapes: tab \t, newline \n, carriage return \r, backslash \\.
+void AppendTsvField(absl::string_view text, std::string* out);
+
+struct PrinterOptions {
+  // Text format: passages longer than a few lines are shown as their beginning and end. `naql
+  // compare` shows them whole.
+  bool elide_long_passages = true;
+};
+
 // Creates the printer for `format` ("text", "tsv" or "jsonl").
 std::unique_ptr<ReportPrinter> MakePrinter(const std::string& format, Output* out,
-                                           const std::vector<ScannedDocument>* documents);
+                                           const std::vector<ScannedDocument>* documents,
+                                           const PrinterOptions& options = PrinterOptions());
 
 }  // namespace naql::cli
 

@@ -30,6 +30,8 @@ Output formats (--format):
          b_begin b_end a_byte_begin a_byte_end b_byte_begin b_byte_end words matches edits
          similarity quote a_text b_text (tabs/newlines in texts written as \t \n, backslash as \\)
   jsonl  one JSON object per line with "type": pair, cluster, summary (schema in the README)
+  html   one self-contained page (no network needed): sortable tables of pairs and clusters,
+         each pair side by side with shared passages highlighted and edits marked
 
 How it works: articles are normalized and cut into word shingles; MinHash + LSH finds near-
 duplicate articles (--threshold), winnowed passage fingerprints find shared passages of
@@ -48,7 +50,6 @@ struct ScanFlags {
   CommonFlags common;
   std::vector<std::string> inputs;
   ScanOptions options;
-  bool exact = false;
   bool no_partial = false;
 };
 
@@ -58,7 +59,6 @@ int RunScan(ScanFlags& flags, Context* context) {
   flags.common.Configure(&diagnostics);
   ScanOptions& options = flags.options;
   options.threads = flags.common.ResolvedThreads();
-  options.aligner.edit_tolerant = !flags.exact;
   options.find_partial = !flags.no_partial;
   if (absl::Status status = options.Validate(); !status.ok()) return diagnostics.Fail(status);
 
@@ -85,6 +85,7 @@ int RunScan(ScanFlags& flags, Context* context) {
       ++clusters;
       printer->OnCluster(cluster);
     }
+    void OnQuote(const RepeatedQuote& quote) override { printer->OnQuote(quote); }
   } sink;
   sink.printer = printer.get();
 
@@ -97,11 +98,17 @@ int RunScan(ScanFlags& flags, Context* context) {
     return diagnostics.Fail(status);
   }
   const ScanStats& stats = scanner.stats();
+  if (stats.documents == 0 && stats.skipped > 0) {
+    out.Flush();
+    return diagnostics.Fail(absl::InvalidArgumentError(absl::StrCat(
+        "no article could be read (", stats.skipped, " inputs or lines skipped, see above)")));
+  }
   ReportSummary summary;
   summary.documents = stats.documents;
   summary.skipped = stats.skipped;
   summary.pairs = stats.pairs;
   summary.clusters = sink.clusters;
+  summary.quotes = stats.quotes;
   summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   printer->PrintSummary(summary);
@@ -118,32 +125,14 @@ int RunScan(ScanFlags& flags, Context* context) {
 
 void RegisterScan(CLI::App* app, Context* context) {
   auto flags = std::make_shared<ScanFlags>();
-  ScanOptions& o = flags->options;
   CLI::App* command = app->add_subcommand(
       "scan", "Find every pair of articles that share text, with the shared passages");
   if (context->long_help) command->footer(kFooter);
   command->add_option("INPUT", flags->inputs, "Files, directories, or '-' for JSONL on stdin")
+      ->type_name("")
       ->required();
-  AddFormatFlag(command, &flags->common, {"text", "tsv", "jsonl"});
-  command->add_option("--min-words", o.fingerprint.min_words,
-                      "Shortest shared passage reported, in words")
-      ->capture_default_str()->check(CLI::Range(1u, 1000u));
-  command->add_option("--threshold", o.lsh.threshold,
-                      "MinHash resemblance above which whole articles are compared")
-      ->capture_default_str()->check(CLI::Range(0.01, 1.0));
-  command->add_option("--shingle", o.fingerprint.shingle.size, "Words per shingle")
-      ->capture_default_str()->check(CLI::Range(1u, 32u));
-  command->add_option("--num-perm", o.fingerprint.minhash.num_perm,
-                      "MinHash permutations per signature")
-      ->capture_default_str()->check(CLI::Range(8u, 1024u));
-  command->add_option("--max-df", o.passage.max_df,
-                      "Ignore passage fingerprints found in more articles than this (boilerplate)")
-      ->capture_default_str()->check(CLI::Range(2u, 1000000u));
-  command->add_option("--max-gap", o.aligner.max_gap,
-                      "Unaligned words after which a passage ends")
-      ->capture_default_str()->check(CLI::Range(0u, 1000u));
-  command->add_flag("--exact", flags->exact,
-                    "Exact passages only: no edit-tolerant alignment (faster)");
+  AddFormatFlag(command, &flags->common, {"text", "tsv", "jsonl", "html"});
+  AddMatchingFlags(command, &flags->options);
   command->add_flag("--no-partial", flags->no_partial,
                     "Whole-article near-duplicates only (skip the passage stage)");
   AddRunFlags(command, &flags->common);

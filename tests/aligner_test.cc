@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,13 @@ std::vector<std::string> RandomWords(SplitMix64& rng, const std::vector<std::str
   return words;
 }
 
+// `count` newly drawn random words: filler that (almost surely) matches nothing else.
+std::vector<std::string> FreshWords(SplitMix64& rng, size_t count) {
+  std::vector<std::string> words;
+  for (size_t i = 0; i < count; ++i) words.push_back(RandomWord(rng));
+  return words;
+}
+
 // One letter changed: a spelling variant under the default rule (words of >= 4 letters).
 std::string Misspell(SplitMix64& rng, std::string word) {
   const size_t at = rng.Uniform(word.size());
@@ -127,39 +135,52 @@ double PairScore(const Doc& a, uint32_t i, const Doc& b, uint32_t j, const Align
 struct LocalOptimum {
   double score = 0;
   uint32_t a_begin = 0, a_end = 0, b_begin = 0, b_end = 0;
+  uint32_t longest_exact_run = 0;  // longest run of equal tokens along the optimal path
 };
 
-// Full O(nm) Smith–Waterman with a linear gap cost and the aligner's pair scores.
+// Full O(nm) Smith–Waterman with a linear gap cost and the aligner's pair scores; the first
+// optimal cell in row-major order and, of its alignments, the one preferring diagonal steps.
 LocalOptimum SmithWaterman(const Doc& a, const Doc& b, const AlignerOptions& o) {
   const size_t n = a.tokens.size(), m = b.tokens.size();
+  enum : uint8_t { kStop, kDiag, kUp, kLeft };
   std::vector<double> h((n + 1) * (m + 1), 0.0);
-  std::vector<uint32_t> start_a((n + 1) * (m + 1)), start_b((n + 1) * (m + 1));
+  std::vector<uint8_t> from((n + 1) * (m + 1), kStop);
   auto at = [m](size_t i, size_t j) { return i * (m + 1) + j; };
   LocalOptimum best;
-  for (size_t i = 0; i <= n; ++i) {
-    for (size_t j = 0; j <= m; ++j) {
-      start_a[at(i, j)] = static_cast<uint32_t>(i);
-      start_b[at(i, j)] = static_cast<uint32_t>(j);
-      if (i == 0 || j == 0) continue;
+  for (size_t i = 1; i <= n; ++i) {
+    for (size_t j = 1; j <= m; ++j) {
       double v = 0;
-      size_t from = at(i, j);
+      uint8_t step = kStop;
       const double diag = h[at(i - 1, j - 1)] + PairScore(a, i - 1, b, j - 1, o);
       const double up = h[at(i - 1, j)] + o.gap_score;
       const double left = h[at(i, j - 1)] + o.gap_score;
-      if (diag > v) v = diag, from = at(i - 1, j - 1);
-      if (up > v) v = up, from = at(i - 1, j);
-      if (left > v) v = left, from = at(i, j - 1);
+      if (diag > v) v = diag, step = kDiag;
+      if (up > v) v = up, step = kUp;
+      if (left > v) v = left, step = kLeft;
       h[at(i, j)] = v;
-      if (from != at(i, j)) {
-        start_a[at(i, j)] = start_a[from];
-        start_b[at(i, j)] = start_b[from];
-      }
+      from[at(i, j)] = step;
       if (v > best.score + 1e-9) {
-        best = LocalOptimum{v, start_a[at(i, j)], static_cast<uint32_t>(i), start_b[at(i, j)],
-                            static_cast<uint32_t>(j)};
+        best.score = v;
+        best.a_end = static_cast<uint32_t>(i);
+        best.b_end = static_cast<uint32_t>(j);
       }
     }
   }
+  size_t i = best.a_end, j = best.b_end;
+  uint32_t run = 0;
+  while (i > 0 && j > 0 && from[at(i, j)] != kStop) {
+    const uint8_t step = from[at(i, j)];
+    if (step == kDiag) {
+      run = a.tokens[i - 1].hash == b.tokens[j - 1].hash ? run + 1 : 0;
+      best.longest_exact_run = std::max(best.longest_exact_run, run);
+      --i, --j;
+    } else {
+      run = 0;
+      step == kUp ? --i : --j;
+    }
+  }
+  best.a_begin = static_cast<uint32_t>(i);
+  best.b_begin = static_cast<uint32_t>(j);
   return best;
 }
 
@@ -245,9 +266,9 @@ void ExpectWellFormed(const Doc& a, const Doc& b, const std::vector<Span>& spans
     // Original offsets slice real text: from the first word to the last, in bytes and code points.
     for (const auto& [doc, range, begin, end] :
          {std::tuple<const Doc*, OriginalSpan, uint32_t, uint32_t>{&a, span.a, span.a_token_begin,
-                                                                    span.a_token_end},
+                                                                   span.a_token_end},
           std::tuple<const Doc*, OriginalSpan, uint32_t, uint32_t>{&b, span.b, span.b_token_begin,
-                                                                    span.b_token_end}}) {
+                                                                   span.b_token_end}}) {
       const std::string expected =
           absl::StrJoin(doc->words.begin() + begin, doc->words.begin() + end, " ");
       ASSERT_LE(range.byte_end, doc->original.size());
@@ -307,6 +328,14 @@ TEST(StemSimilarityTest, KnownAnswers) {
   EXPECT_DOUBLE_EQ(StemSimilarity("تسليط", "لتسليط", o), 1.0 - 1.0 / 6);
   // Three letters are too short to tell a variant from another word.
   EXPECT_EQ(StemSimilarity("جاء", "جاي", o), 0.0);
+  // ... except behind a one-letter proclitic the tokenizer keeps on short words.
+  EXPECT_DOUBLE_EQ(StemSimilarity("من", "ومن", o), 1.0 - 1.0 / 3);
+  EXPECT_DOUBLE_EQ(StemSimilarity("فلا", "لا", o), 1.0 - 1.0 / 3);
+  EXPECT_DOUBLE_EQ(StemSimilarity("بان", "ان", o), 1.0 - 1.0 / 3);
+  EXPECT_EQ(StemSimilarity("م", "وم", o), 0.0);    // the stem needs two letters
+  EXPECT_EQ(StemSimilarity("من", "عمن", o), 0.0);  // ع is no proclitic
+  EXPECT_EQ(StemSimilarity("من", "منو", o), 0.0);  // a suffix is not a proclitic
+  EXPECT_EQ(StemSimilarity("ab", "wab", o), 0.0);
   // Two edits need both stems of >= 7 letters.
   EXPECT_EQ(StemSimilarity("تحركات", "تحرك", o), 0.0);
   EXPECT_DOUBLE_EQ(StemSimilarity("abcdefgh", "abcdefxy", o), 0.75);
@@ -318,6 +347,9 @@ TEST(StemSimilarityTest, KnownAnswers) {
   off.fuzzy_min_letters = 0;
   off.fuzzy_two_edit_letters = 0;
   EXPECT_EQ(StemSimilarity("ميلي", "ميللي", off), 0.0);
+  EXPECT_DOUBLE_EQ(StemSimilarity("من", "ومن", off), 1.0 - 1.0 / 3);
+  off.fuzzy_proclitics = false;
+  EXPECT_EQ(StemSimilarity("من", "ومن", off), 0.0);
 }
 
 TEST(StemSimilarityTest, SymmetricAndBoundedOnRandomPairs) {
@@ -335,7 +367,9 @@ TEST(StemSimilarityTest, SymmetricAndBoundedOnRandomPairs) {
     EXPECT_GE(xy, 0.0);
     EXPECT_LE(xy, 1.0);
     if (xy > 0 && xy < 1) ++variants;
-    if (std::min(x.size(), y.size()) < o.fuzzy_min_letters && x != y) EXPECT_EQ(xy, 0.0);
+    if (std::min(x.size(), y.size()) < o.fuzzy_min_letters && x != y) {
+      EXPECT_EQ(xy, 0.0);
+    }
   }
   EXPECT_GT(variants, 500);
 }
@@ -397,10 +431,10 @@ TEST_P(BothModesTest, ExactPassageInsideDifferentTextsGivesExactSpan) {
   for (int trial = 0; trial < 50; ++trial) {
     const std::vector<std::string> passage = RandomWords(rng, vocabulary, 8 + rng.Uniform(60));
     const size_t before_a = rng.Uniform(80), before_b = rng.Uniform(80);
-    const Doc a = MakeDoc(Concat({RandomWords(rng, vocabulary, before_a), passage,
-                                  RandomWords(rng, vocabulary, rng.Uniform(80))}));
-    const Doc b = MakeDoc(Concat({RandomWords(rng, vocabulary, before_b), passage,
-                                  RandomWords(rng, vocabulary, rng.Uniform(80))}));
+    const Doc a =
+        MakeDoc(Concat({FreshWords(rng, before_a), passage, FreshWords(rng, rng.Uniform(80))}));
+    const Doc b =
+        MakeDoc(Concat({FreshWords(rng, before_b), passage, FreshWords(rng, rng.Uniform(80))}));
     const std::vector<Span> spans = Aligner(Options()).Align(a.sequence(), b.sequence());
     ExpectWellFormed(a, b, spans, Options());
     // The passage is reported; it may grow by words that happen to match at its edges.
@@ -436,20 +470,16 @@ TEST(AlignerTest, EmptyAndShortSequencesGiveNoSpans) {
 // A passage with g words inserted in its middle in b: one span when g <= max_gap, two otherwise.
 TEST(AlignerTest, GapsUpToMaxGapStayInOneSpan) {
   SplitMix64 rng(TestSeed());
-  std::vector<std::string> vocabulary;
-  for (int i = 0; i < 500; ++i) vocabulary.push_back(RandomWord(rng));
-  const std::vector<std::string> left = RandomWords(rng, vocabulary, 15);
-  const std::vector<std::string> right = RandomWords(rng, vocabulary, 15);
+  const std::vector<std::string> left = FreshWords(rng, 15);
+  const std::vector<std::string> right = FreshWords(rng, 15);
   for (uint32_t max_gap : {0u, 2u, 5u, 9u}) {
     AlignerOptions o;
     o.max_gap = max_gap;
     for (uint32_t g = 0; g <= max_gap + 2; ++g) {
       SCOPED_TRACE(absl::StrCat("max_gap=", max_gap, " inserted=", g));
-      const Doc a = MakeDoc(Concat({RandomWords(rng, vocabulary, 10), left, right,
-                                    RandomWords(rng, vocabulary, 10)}));
-      const Doc b = MakeDoc(Concat({RandomWords(rng, vocabulary, 7), left,
-                                    RandomWords(rng, vocabulary, g), right,
-                                    RandomWords(rng, vocabulary, 12)}));
+      const Doc a = MakeDoc(Concat({FreshWords(rng, 10), left, right, FreshWords(rng, 10)}));
+      const Doc b = MakeDoc(
+          Concat({FreshWords(rng, 7), left, FreshWords(rng, g), right, FreshWords(rng, 12)}));
       const std::vector<Span> spans = Aligner(o).Align(a.sequence(), b.sequence());
       ExpectWellFormed(a, b, spans, o);
       if (g <= max_gap) {
@@ -471,15 +501,14 @@ TEST(AlignerTest, GapsUpToMaxGapStayInOneSpan) {
 
 TEST(AlignerTest, SubstitutionsAndSpellingVariantsStayInOneSpan) {
   SplitMix64 rng(TestSeed());
-  std::vector<std::string> vocabulary;
-  for (int i = 0; i < 500; ++i) vocabulary.push_back(RandomWord(rng));
-  std::vector<std::string> passage = RandomWords(rng, vocabulary, 40);
+  std::vector<std::string> passage = FreshWords(rng, 40);
   std::vector<std::string> edited = passage;
-  // Every fifth word misspelled, every seventh replaced.
+  // Every fifth word misspelled, every seventh replaced (not among the last three: an edit just
+  // before the last word would leave "edit, match" at the end, which scores 0 and is trimmed).
   for (size_t i = 2; i < edited.size(); i += 5) edited[i] = Misspell(rng, edited[i]);
-  for (size_t i = 3; i < edited.size(); i += 7) edited[i] = RandomWord(rng);
-  const Doc a = MakeDoc(Concat({RandomWords(rng, vocabulary, 20), passage}));
-  const Doc b = MakeDoc(Concat({edited, RandomWords(rng, vocabulary, 20)}));
+  for (size_t i = 3; i + 3 < edited.size(); i += 7) edited[i] = RandomWord(rng);
+  const Doc a = MakeDoc(Concat({FreshWords(rng, 20), passage}));
+  const Doc b = MakeDoc(Concat({edited, FreshWords(rng, 20)}));
   AlignerOptions o;
   const std::vector<Span> spans = Aligner(o).Align(a.sequence(), b.sequence());
   ExpectWellFormed(a, b, spans, o);
@@ -489,11 +518,12 @@ TEST(AlignerTest, SubstitutionsAndSpellingVariantsStayInOneSpan) {
   EXPECT_EQ(spans[0].b_token_begin, 0u);
   EXPECT_EQ(spans[0].b_token_end, 40u);
   EXPECT_EQ(spans[0].matches + spans[0].edits, 40u);
-  EXPECT_EQ(spans[0].edits, 6u);  // the replaced words at 3, 10, 17, 24, 31, 38
+  EXPECT_EQ(spans[0].edits, 5u);  // the replaced words at 3, 10, 17, 24, 31
   // Without the variant rule the misspellings become edits too.
   AlignerOptions exact_words = o;
   exact_words.fuzzy_min_letters = 0;
   exact_words.fuzzy_two_edit_letters = 0;
+  exact_words.fuzzy_proclitics = false;
   const std::vector<Span> strict = Aligner(exact_words).Align(a.sequence(), b.sequence());
   ASSERT_FALSE(strict.empty());
   EXPECT_LT(strict[0].matches, spans[0].matches);
@@ -501,15 +531,11 @@ TEST(AlignerTest, SubstitutionsAndSpellingVariantsStayInOneSpan) {
 
 TEST(AlignerTest, ReorderedSentencesAreJoined) {
   SplitMix64 rng(TestSeed());
-  std::vector<std::string> vocabulary;
-  for (int i = 0; i < 500; ++i) vocabulary.push_back(RandomWord(rng));
-  const std::vector<std::string> first = RandomWords(rng, vocabulary, 14);
-  const std::vector<std::string> second = RandomWords(rng, vocabulary, 11);
-  const Doc a = MakeDoc(Concat({RandomWords(rng, vocabulary, 9), first, second,
-                                RandomWords(rng, vocabulary, 9)}));
-  const Doc b = MakeDoc(Concat({RandomWords(rng, vocabulary, 4), second,
-                                RandomWords(rng, vocabulary, 2), first,
-                                RandomWords(rng, vocabulary, 6)}));
+  const std::vector<std::string> first = FreshWords(rng, 14);
+  const std::vector<std::string> second = FreshWords(rng, 11);
+  const Doc a = MakeDoc(Concat({FreshWords(rng, 9), first, second, FreshWords(rng, 9)}));
+  const Doc b =
+      MakeDoc(Concat({FreshWords(rng, 4), second, FreshWords(rng, 2), first, FreshWords(rng, 6)}));
   AlignerOptions o;
   std::vector<Span> spans = Aligner(o).Align(a.sequence(), b.sequence());
   ExpectWellFormed(a, b, spans, o);
@@ -537,11 +563,9 @@ TEST(AlignerTest, ReorderedSentencesAreJoined) {
 // A passage repeated in b is reported once; the other copy cannot overlap it in a.
 TEST(AlignerTest, RepeatedPassageIsReportedOnce) {
   SplitMix64 rng(TestSeed());
-  std::vector<std::string> vocabulary;
-  for (int i = 0; i < 500; ++i) vocabulary.push_back(RandomWord(rng));
-  const std::vector<std::string> passage = RandomWords(rng, vocabulary, 20);
-  const Doc a = MakeDoc(Concat({RandomWords(rng, vocabulary, 5), passage}));
-  const Doc b = MakeDoc(Concat({passage, RandomWords(rng, vocabulary, 30), passage}));
+  const std::vector<std::string> passage = FreshWords(rng, 20);
+  const Doc a = MakeDoc(Concat({FreshWords(rng, 5), passage}));
+  const Doc b = MakeDoc(Concat({passage, FreshWords(rng, 30), passage}));
   for (bool tolerant : {true, false}) {
     AlignerOptions o;
     o.edit_tolerant = tolerant;
@@ -610,9 +634,12 @@ TEST(AlignerTest, ScratchReuseGivesTheSameSpans) {
 // ---- Oracles -----------------------------------------------------------------------------
 
 // The edit-tolerant aligner against full Smith–Waterman on small random sequences with one
-// planted, edited segment pair. The best span's ranges carry an alignment scoring exactly the
-// Smith–Waterman optimum in nearly every trial; the documented tolerance covers optima that
-// contain no exact seed or whose running score dips more than the X-drop below its maximum.
+// planted, edited segment pair. Whenever the optimal alignment contains an exact seed
+// (tolerant_seed_size equal words in a row), the best span's ranges carry an alignment scoring
+// exactly the Smith–Waterman optimum in nearly every trial, and always within the documented
+// tolerance of 3 match scores (the X-drop may stop where the optimum's running score dips by more
+// than max_gap · 1 before recovering). Optima without a seed cannot be found by design; there the
+// test checks only that no span beats the optimum.
 TEST(AlignerOracleTest, EditTolerantMatchesSmithWaterman) {
   const uint64_t seed = TestSeed();
   SCOPED_TRACE(absl::StrCat("NAQL_TEST_SEED=", seed));
@@ -625,7 +652,7 @@ TEST(AlignerOracleTest, EditTolerantMatchesSmithWaterman) {
   o.join_reordered = false;
   const Aligner aligner(o);
   const int kTrials = 300;
-  int exact = 0;
+  int seeded = 0, exact = 0, same_place = 0;
   for (int trial = 0; trial < kTrials; ++trial) {
     SCOPED_TRACE(absl::StrCat("trial ", trial));
     const std::vector<std::string> segment = RandomWords(rng, vocabulary, 10 + rng.Uniform(40));
@@ -640,25 +667,35 @@ TEST(AlignerOracleTest, EditTolerantMatchesSmithWaterman) {
     double best = 0;
     const Span* top = nullptr;
     for (const Span& s : spans) {
-      const double score = GlobalScore(a, s.a_token_begin, s.a_token_end, b, s.b_token_begin,
-                                       s.b_token_end, o);
+      const double score =
+          GlobalScore(a, s.a_token_begin, s.a_token_end, b, s.b_token_begin, s.b_token_end, o);
       EXPECT_LE(score, optimum.score + 1e-9) << "a span cannot beat the local optimum";
       if (score > best) best = score, top = &s;
     }
-    // Tolerance: within 3 match scores of the optimum in every trial.
+    if (optimum.longest_exact_run < o.tolerant_seed_size) continue;
+    ++seeded;
     EXPECT_GE(best, optimum.score - 3 * o.match_score)
         << "optimum " << optimum.score << " at a[" << optimum.a_begin << ", " << optimum.a_end
-        << ")";
+        << ") b[" << optimum.b_begin << ", " << optimum.b_end << ")";
     if (std::abs(best - optimum.score) < 1e-9) {
       ++exact;
-      // Same place (optimal alignments may differ by a few words at their ends).
-      EXPECT_GE(RangeJaccard(top->a_token_begin, top->a_token_end, optimum.a_begin, optimum.a_end),
-                0.8);
-      EXPECT_GE(RangeJaccard(top->b_token_begin, top->b_token_end, optimum.b_begin, optimum.b_end),
-                0.8);
+      // Equal scores can come from different alignments (a stretch scoring 0 at an end, or two
+      // parts separated by a dip): the spans must overlap, and nearly always coincide.
+      EXPECT_GT(RangeJaccard(top->a_token_begin, top->a_token_end, optimum.a_begin, optimum.a_end),
+                0.0);
+      EXPECT_GT(RangeJaccard(top->b_token_begin, top->b_token_end, optimum.b_begin, optimum.b_end),
+                0.0);
+      same_place +=
+          RangeJaccard(top->a_token_begin, top->a_token_end, optimum.a_begin, optimum.a_end) >=
+              0.8 &&
+          RangeJaccard(top->b_token_begin, top->b_token_end, optimum.b_begin, optimum.b_end) >= 0.8;
     }
   }
-  EXPECT_GE(exact, kTrials * 95 / 100) << "exact optimum in " << exact << " of " << kTrials;
+  std::printf("seeded optima: %d of %d trials; found exactly: %d; same place: %d\n", seeded,
+              kTrials, exact, same_place);
+  EXPECT_GE(seeded, kTrials * 9 / 10);
+  EXPECT_GE(exact, seeded * 98 / 100);
+  EXPECT_GE(same_place, exact * 95 / 100);
 }
 
 // Exact-only mode against brute force over all maximal runs of equal tokens. Reported spans are
@@ -715,7 +752,9 @@ TEST(AlignerOracleTest, ExactOnlyMatchesBruteForceRuns) {
         longest_run = std::max<uint32_t>(longest_run, run);
       }
     }
-    if (longest_run >= o.min_words) EXPECT_EQ(longest_span, longest_run);
+    if (longest_run >= o.min_words) {
+      EXPECT_EQ(longest_span, longest_run);
+    }
   }
 }
 

@@ -24,7 +24,7 @@ using ::naql::testing::SplitMix64;
 using ::naql::testing::TestSeed;
 using ::testing::HasSubstr;
 
-// ---- The oracle: the header's definition, written for clarity, not speed ---------------------
+// ---- The oracle: the header's definition, written for clarity, not speed ------------------------
 
 uint64_t SpecMix(uint64_t z) {
   z ^= z >> 30;
@@ -79,7 +79,7 @@ std::vector<uint32_t> Compute(const MinHasher& hasher, absl::Span<const uint64_t
   return values;
 }
 
-// ---- Options ---------------------------------------------------------------------------------
+// ---- Options ------------------------------------------------------------------------------------
 
 TEST(MinHashOptionsTest, ValidatesNumPerm) {
   EXPECT_TRUE(MinHashOptions().Validate().ok());
@@ -96,7 +96,7 @@ TEST(MinHashOptionsTest, ValidatesNumPerm) {
   EXPECT_TRUE(MinHasher::Create(options).ok());
 }
 
-// ---- Definition and determinism --------------------------------------------------------------
+// ---- Definition and determinism -----------------------------------------------------------------
 
 TEST(MinHasherTest, MatchesSpecificationOracle) {
   // Covers both ways of densifying (walking the order table for many non-empty bins, the minimum
@@ -109,8 +109,8 @@ TEST(MinHasherTest, MatchesSpecificationOracle) {
     options.num_perm = k;
     options.seed = rng.Next();
     const MinHasher hasher(options);
-    for (size_t n : {size_t{0}, size_t{1}, size_t{2}, size_t{3}, size_t{5}, size_t{10},
-                     size_t{30}, size_t{100}, size_t{k}, size_t{3} * k}) {
+    for (size_t n : {size_t{0}, size_t{1}, size_t{2}, size_t{3}, size_t{5}, size_t{10}, size_t{30},
+                     size_t{100}, size_t{k}, size_t{3} * k}) {
       const std::vector<uint64_t> set = RandomSet(rng, n);
       ASSERT_EQ(Compute(hasher, set), SpecSignature(set, k, options.seed))
           << "k=" << k << " n=" << n;
@@ -207,7 +207,7 @@ TEST(MinHasherTest, SignCarriesParams) {
   EXPECT_EQ(signature.values, Compute(hasher, set));
 }
 
-// ---- Accuracy --------------------------------------------------------------------------------
+// ---- Accuracy -----------------------------------------------------------------------------------
 
 // A pair of sets with |A ∪ B| = union_size and |A ∩ B| = round(j · union_size), the rest split
 // evenly; returns the exact resemblance.
@@ -229,9 +229,9 @@ double RandomPair(SplitMix64& rng, size_t union_size, double j, std::vector<uint
 }
 
 struct Accuracy {
-  double mean_error;       // mean of (estimate - J)
-  double standard_error;   // of that mean, from the sample
-  double rms_error;        // sqrt(mean((estimate - J)^2))
+  double mean_error;      // mean of (estimate - J)
+  double standard_error;  // of that mean, from the sample
+  double rms_error;       // sqrt(mean((estimate - J)^2))
 };
 
 Accuracy MeasureAccuracy(const MinHasher& hasher, SplitMix64& rng, size_t union_size,
@@ -316,7 +316,7 @@ TEST(EstimateJaccardTest, CountsAgreeingSlots) {
   EXPECT_EQ(EstimateJaccard(Compute(hasher, {}), Compute(hasher, one)), 0.0);
 }
 
-// ---- Parameters ------------------------------------------------------------------------------
+// ---- Parameters ---------------------------------------------------------------------------------
 
 TEST(SignatureParamsTest, MakeRecordsEveryStage) {
   MinHashOptions minhash;
@@ -336,10 +336,12 @@ TEST(SignatureParamsTest, MakeRecordsEveryStage) {
   EXPECT_FALSE(params.strip_clitics);
   EXPECT_EQ(params.normalizer_version, kNormalizerVersion);
   EXPECT_EQ(params.normalizer_bits, 0x5a5u);
-  EXPECT_EQ(params.Describe(),
-            absl::StrCat("minhash v", kMinHashVersion, ", 64 perms, seed 0x63, 3-word shingles "
-                         "(shingler v", kShinglerVersion, "), tokenizer v", kTokenizerVersion,
-                         " without clitic stripping, normalizer v", kNormalizerVersion, " bits 0x5a5"));
+  EXPECT_EQ(params.Describe(), absl::StrCat("minhash v", kMinHashVersion,
+                                            ", 64 perms, seed 0x63, 3-word shingles "
+                                            "(shingler v",
+                                            kShinglerVersion, "), tokenizer v", kTokenizerVersion,
+                                            " without clitic stripping, normalizer v",
+                                            kNormalizerVersion, " bits 0x5a5"));
 }
 
 TEST(SignatureParamsTest, MismatchNamesTheField) {

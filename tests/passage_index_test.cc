@@ -321,6 +321,46 @@ TEST(PassageIndexTest, EqualsBruteForceOracle) {
   }
 }
 
+// An index large enough for Build()'s bucketed sort (65,536 entries or more) against the oracle.
+TEST(PassageIndexTest, LargeIndexEqualsBruteForceOracle) {
+  const uint64_t seed = TestSeed();
+  SCOPED_TRACE(::testing::Message() << "NAQL_TEST_SEED=" << seed);
+  SplitMix64 rng(seed + 5);
+  constexpr uint32_t kDocs = 2000, kPerDoc = 50;
+  constexpr uint64_t kUniverse = 40000;
+  PassageIndexOptions options;
+  options.max_df = 8;
+  PassageIndex index(options);
+  std::map<uint64_t, std::set<uint32_t>> postings;
+  std::vector<PassageFingerprint> fps;
+  for (uint32_t doc = 0; doc < kDocs; ++doc) {
+    fps.clear();
+    for (uint32_t i = 0; i < kPerDoc; ++i) {
+      const uint64_t h = rng.Uniform(kUniverse) * 0x9e3779b97f4a7c15ULL;
+      fps.push_back({h, i});
+      postings[h].insert(doc);
+    }
+    index.Add(doc, fps);
+  }
+  index.Build();
+  std::map<std::pair<uint32_t, uint32_t>, uint32_t> shared;
+  size_t dropped = 0;
+  for (const auto& [h, docs] : postings) {
+    if (docs.size() > options.max_df) {
+      ++dropped;
+      continue;
+    }
+    for (auto a = docs.begin(); a != docs.end(); ++a) {
+      for (auto b = std::next(a); b != docs.end(); ++b) ++shared[{*a, *b}];
+    }
+  }
+  PairList expected;
+  for (const auto& [pair, count] : shared) expected.emplace_back(pair.first, pair.second, count);
+  EXPECT_EQ(index.dropped_hashes(), dropped);
+  ASSERT_GE(index.num_entries() + index.dropped_entries(), size_t{1} << 16);
+  ASSERT_EQ(AllPairs(index), expected);
+}
+
 // End to end on token streams: documents that share a planted run of min_words tokens are
 // candidates; with max_df = 2 a run planted in three documents is dropped as boilerplate (but for
 // its edges).

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <ostream>
 #include <vector>
 
 #define XXH_INLINE_ALL
@@ -19,6 +20,13 @@
 #include "utf8.h"
 
 namespace naql {
+
+// Readable spans in failure messages (found by argument-dependent lookup, so in namespace naql).
+void PrintTo(const OriginalSpan& span, std::ostream* os) {
+  *os << "{bytes [" << span.byte_begin << ", " << span.byte_end << "), code points ["
+      << span.cp_begin << ", " << span.cp_end << ")}";
+}
+
 namespace {
 
 struct Tokenized {
@@ -26,7 +34,7 @@ struct Tokenized {
   std::vector<Token> tokens;
 };
 
-Tokenized Run(absl::string_view original, const TokenizerOptions& options = TokenizerOptions()) {
+Tokenized NormalizeAndTokenize(absl::string_view original, const TokenizerOptions& options = TokenizerOptions()) {
   static const Normalizer* const kNormalizer = new Normalizer();
   Tokenized out;
   out.folded = kNormalizer->Normalize(original);
@@ -54,16 +62,16 @@ std::string OriginalText(absl::string_view original, const Token& token) {
 using Strings = std::vector<std::string>;
 
 TEST(TokenizerTest, WordsAndSeparators) {
-  EXPECT_EQ(Words(Run("Hello, World!  foo-bar\tbaz\n")), (Strings{"hello", "world", "foo", "bar", "baz"}));
-  EXPECT_EQ(Words(Run("")), Strings{});
-  EXPECT_EQ(Words(Run(" ,.;\"' ")), Strings{});
+  EXPECT_EQ(Words(NormalizeAndTokenize("Hello, World!  foo-bar\tbaz\n")), (Strings{"hello", "world", "foo", "bar", "baz"}));
+  EXPECT_EQ(Words(NormalizeAndTokenize("")), Strings{});
+  EXPECT_EQ(Words(NormalizeAndTokenize(" ,.;\"' ")), Strings{});
   // Letters and digits of any script make one word; NUL, symbols and U+FFFD separate.
-  EXPECT_EQ(Words(Run("abc١٢٣ 3.14 x\xE2\x82y a\0b z\u00A9w")),
+  EXPECT_EQ(Words(NormalizeAndTokenize(std::string("abc١٢٣ 3.14 x\xE2\x82y a") + '\0' + "b z\u00A9w")),
             (Strings{"abc123", "3", "14", "x", "y", "a", "b", "z", "w"}));
 }
 
 TEST(TokenizerTest, QuoteMarksAndArabicPunctuationSeparate) {
-  const Tokenized t = Run("«قال»، “نعم” ‹لا› ‘هل’؟ ٥٪؛ ok\"done");
+  const Tokenized t = NormalizeAndTokenize("«قال»، “نعم” ‹لا› ‘هل’؟ ٥٪؛ ok\"done");
   EXPECT_EQ(Words(t), (Strings{"قال", "نعم", "لا", "هل", "5", "ok", "done"}));
   // Even without fold_punctuation the marks are separators (their general category is P*).
   NormalizerOptions options;
@@ -97,13 +105,12 @@ TEST(TokenizerTest, CliticStripping) {
       {"ال", "ال"},
       {"و", "و"},
       {"وال", "وال"},
-      {"والد", "والد"},         // وال with one letter left: kept; و with three letters left...
       {"ال12", "12"},           // digits count as letters
       {"Wall", "wall"},         // Latin untouched
   };
   for (const CliticCase& c : cases) {
     SCOPED_TRACE(c.word);
-    const Tokenized t = Run(c.word);
+    const Tokenized t = NormalizeAndTokenize(c.word);
     ASSERT_EQ(t.tokens.size(), 1u);
     EXPECT_EQ(Stems(t)[0], c.stem);
     EXPECT_EQ(t.tokens[0].hash, Tokenizer().HashWord(c.stem));
@@ -113,15 +120,15 @@ TEST(TokenizerTest, CliticStripping) {
   // Without stripping, the stem is the whole word.
   TokenizerOptions keep;
   keep.strip_clitics = false;
-  const Tokenized t = Run("والولايات الولايات", keep);
+  const Tokenized t = NormalizeAndTokenize("والولايات الولايات", keep);
   EXPECT_EQ(Stems(t), (Strings{"والولايات", "الولايات"}));
   EXPECT_NE(t.tokens[0].hash, t.tokens[1].hash);
-  EXPECT_EQ(Run("والولايات الولايات").tokens[0].hash, Run("الولايات").tokens[0].hash);
+  EXPECT_EQ(NormalizeAndTokenize("والولايات الولايات").tokens[0].hash, NormalizeAndTokenize("الولايات").tokens[0].hash);
 }
 
 // "والد" is not stripped of وال (one letter would remain) but then of و (three remain).
 TEST(TokenizerTest, WawRuleAppliesWhenTheArticleRuleDoesNot) {
-  EXPECT_EQ(Stems(Run("والد")), Strings{"الد"});
+  EXPECT_EQ(Stems(NormalizeAndTokenize("والد")), Strings{"الد"});
 }
 
 TEST(TokenizerTest, HashesArePinned) {
@@ -129,16 +136,16 @@ TEST(TokenizerTest, HashesArePinned) {
   // if this test fails, the token hash changed, and kTokenizerVersion must be bumped.
   const Tokenizer tokenizer;
   EXPECT_EQ(tokenizer.HashWord("قال"), XXH3_64bits_withSeed("قال", 6, kTokenHashSeed));
-  EXPECT_EQ(tokenizer.HashWord("قال"), 0x9EC95C6A2B1CB0B6ULL);
-  EXPECT_EQ(tokenizer.HashWord("ولايات"), 0x5D84D48DCB51AC5BULL);
-  EXPECT_EQ(tokenizer.HashWord(""), 0xB27B4B4B1E6B3A88ULL);
-  const Tokenized t = Run("وقال");
-  EXPECT_EQ(t.tokens[0].hash, 0x9EC95C6A2B1CB0B6ULL);
+  EXPECT_EQ(tokenizer.HashWord("قال"), 0x8F94EC76FA53A607ULL);
+  EXPECT_EQ(tokenizer.HashWord("ولايات"), 0xB3428CD9FC65B63DULL);
+  EXPECT_EQ(tokenizer.HashWord(""), 0xBAF129D1A83EE1AFULL);
+  const Tokenized t = NormalizeAndTokenize("وقال");
+  EXPECT_EQ(t.tokens[0].hash, 0x8F94EC76FA53A607ULL);
 }
 
 TEST(TokenizerTest, SpansCoverTheWholeOriginalWord) {
   const std::string original = "أَكَّدَ وزيرُ الدفاعِ الأميركيّ ﻻ ١٢٣";
-  const Tokenized t = Run(original);
+  const Tokenized t = NormalizeAndTokenize(original);
   ASSERT_EQ(t.tokens.size(), 6u);
   EXPECT_EQ(OriginalText(original, t.tokens[0]), "أَكَّدَ");
   EXPECT_EQ(OriginalText(original, t.tokens[1]), "وزيرُ");
@@ -156,7 +163,7 @@ TEST(TokenizerTest, SpansCoverTheWholeOriginalWord) {
 TEST(TokenizerTest, WordsOfOneLigatureShareItsSpan) {
   // U+FDFA folds to four words; each maps to the whole ligature.
   const std::string original = "x \uFDFA y";
-  const Tokenized t = Run(original);
+  const Tokenized t = NormalizeAndTokenize(original);
   EXPECT_EQ(Words(t), (Strings{"x", "صلي", "الله", "عليه", "وسلم", "y"}));
   for (size_t i = 1; i <= 4; ++i) {
     EXPECT_EQ(t.tokens[i].original, (OriginalSpan{2, 5, 2, 3})) << i;
@@ -166,14 +173,14 @@ TEST(TokenizerTest, WordsOfOneLigatureShareItsSpan) {
 
 TEST(TokenizerTest, InvalidBytesSeparateWords) {
   const std::string original = "ab\x80" "cd\xED\xA0\x80" "ef";
-  const Tokenized t = Run(original);
+  const Tokenized t = NormalizeAndTokenize(original);
   EXPECT_EQ(Words(t), (Strings{"ab", "cd", "ef"}));
   EXPECT_EQ(t.tokens[1].original, (OriginalSpan{3, 5, 3, 5}));
   EXPECT_EQ(t.tokens[2].original, (OriginalSpan{8, 10, 8, 10}));
 }
 
 TEST(TokenizerTest, TokenizeClearsTheOutput) {
-  const Tokenized t = Run("a b");
+  const Tokenized t = NormalizeAndTokenize("a b");
   std::vector<Token> tokens(5);
   Tokenizer().Tokenize(t.folded, &tokens);
   EXPECT_EQ(tokens.size(), 2u);
@@ -189,18 +196,17 @@ std::string Utf8(char32_t c) {
 // Random text: Arabic words with clitics and diacritics, Latin, digits, ligatures, separators of
 // every kind, removed characters and invalid bytes.
 std::string RandomText(naql::testing::SplitMix64& rng, size_t pieces) {
-  static const char* const kPieces[] = {
+  static const std::vector<std::string> kPieces = {
       "وال", "ال", "لل", "و", "ب", "ف", "ك", "قال", "وزير", "الولايات", "أَكَّدَ", "ـ", "\u064E",
       "\u0651", "ﻻ", "\uFDFA", "\uFDF2", "١٢٣", "۴", "Abc", "e\u0301", "\u0301", "ß", " ", " ",
       "  ", "\n", "،", "«", "»", "“", "”", ".", "-", "\u200C", "\u200F", "\xEF\xBB\xBF", "\x80",
-      "\xE2\x82", "\xC0", "\0", "\U0001F600", "\U0001D400", "ة", "ى", "ئ", "ؤ", "ک", "ی"};
+      "\xE2\x82", "\xC0", std::string(1, '\0'), "\U0001F600", "\U0001D400", "ة", "ى", "ئ", "ؤ", "ک", "ی"};
   std::string out;
   for (size_t i = 0; i < pieces; ++i) {
     if (rng.Bernoulli(0.05)) {
       out += Utf8(static_cast<char32_t>(0x20 + rng.Uniform(0xD800 - 0x20)));
     } else {
-      const absl::string_view piece = kPieces[rng.Uniform(std::size(kPieces))];
-      out.append(piece.data(), piece == "\0" ? 1 : piece.size());
+      out += kPieces[rng.Uniform(kPieces.size())];
     }
   }
   return out;
@@ -213,7 +219,7 @@ TEST(TokenizerPropertyTest, TokensAreTheMaximalRunsOfWordCharacters) {
   naql::testing::SplitMix64 rng(seed);
   for (int iteration = 0; iteration < 1000; ++iteration) {
     const std::string original = RandomText(rng, rng.Uniform(40));
-    const Tokenized t = Run(original);
+    const Tokenized t = NormalizeAndTokenize(original);
     const std::string& text = t.folded.text;
     std::vector<std::pair<uint32_t, uint32_t>> expected;  // folded byte ranges
     bool in_word = false;
@@ -253,7 +259,7 @@ TEST(TokenizerPropertyTest, OriginalSpanNormalizesBackToTheToken) {
   int exact = 0, shared = 0;
   for (int iteration = 0; iteration < 1000; ++iteration) {
     const std::string original = RandomText(rng, rng.Uniform(40));
-    const Tokenized t = Run(original);
+    const Tokenized t = NormalizeAndTokenize(original);
     const OffsetMap& map = t.folded.map;
     // Folded code point index of each folded byte offset that starts a code point.
     std::vector<uint32_t> cp_of_byte(t.folded.text.size() + 1, 0);
@@ -267,7 +273,7 @@ TEST(TokenizerPropertyTest, OriginalSpanNormalizesBackToTheToken) {
     for (const Token& token : t.tokens) {
       const std::string span = OriginalText(original, token);
       SCOPED_TRACE(absl::StrCat("iteration ", iteration, " token ", WordText(t.folded, token)));
-      const Tokenized again = Run(span);
+      const Tokenized again = NormalizeAndTokenize(span);
       const uint32_t first = cp_of_byte[token.folded_begin];
       const uint32_t last = cp_of_byte[token.folded_end] - 1;
       const bool own = (first == 0 || map.byte_begins()[first - 1] != map.byte_begins()[first]) &&

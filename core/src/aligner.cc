@@ -38,7 +38,6 @@
 #include "naql/aligner.h"
 
 #include <algorithm>
-#include <bit>
 #include <cassert>
 #include <cmath>
 #include <cstring>
@@ -73,11 +72,26 @@ inline bool ConsumesA(uint8_t op) { return op != kInsertB; }
 inline bool ConsumesB(uint8_t op) { return op != kDeleteA; }
 
 // Traceback codes of the extension dynamic program.
-enum Trace : uint8_t { kTraceDead = 0, kTraceDiag = 1, kTraceUp = 2, kTraceLeft = 3, kTraceStart = 4 };
+enum Trace : uint8_t {
+  kTraceDead = 0,
+  kTraceDiag = 1,
+  kTraceUp = 2,
+  kTraceLeft = 3,
+  kTraceStart = 4
+};
 
 // Bit of a letter in a 64-bit letter-set mask (Fibonacci hashing of the code point).
 inline uint64_t LetterBit(char32_t cp) {
   return uint64_t{1} << ((static_cast<uint32_t>(cp) * 0x9E3779B1u) >> 26);
+}
+
+// Bits set in x (SWAR; the portable build has no popcnt instruction, and std::popcount would call
+// a library routine on every cell of the dynamic program).
+inline uint32_t PopCount(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ULL);
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<uint32_t>((x * 0x0101010101010101ULL) >> 56);
 }
 
 // Optimal-string-alignment distance of a[0, la) and b[0, lb), or limit + 1 when it exceeds
@@ -118,10 +132,26 @@ inline uint32_t AllowedDistance(uint32_t letters, const AlignerOptions& options)
   return 0;
 }
 
+// Single-letter Arabic proclitics the tokenizer keeps on short words: و (U+0648 WAW), ف (U+0641
+// FEH), ب (U+0628 BEH), ل (U+0644 LAM), ك (U+0643 KAF).
+inline bool IsProclitic(char32_t cp) {
+  return cp == 0x0648 || cp == 0x0641 || cp == 0x0628 || cp == 0x0644 || cp == 0x0643;
+}
+
+// `longer` is `shorter` (of at least two letters) behind one proclitic letter: ومن/من.
+inline bool ProcliticForm(const char32_t* longer, uint32_t l_len, const char32_t* shorter,
+                          uint32_t s_len) {
+  return l_len == s_len + 1 && s_len >= 2 && IsProclitic(longer[0]) &&
+         std::equal(shorter, shorter + s_len, longer + 1);
+}
+
 // The variant similarity of two different code point strings (0 when not variants).
 double VariantSimilarity(const char32_t* a, uint32_t la, const char32_t* b, uint32_t lb,
                          const AlignerOptions& options) {
   if (la > kMaxVariantLetters || lb > kMaxVariantLetters) return 0;
+  if (options.fuzzy_proclitics && (ProcliticForm(a, la, b, lb) || ProcliticForm(b, lb, a, la))) {
+    return 1.0 - 1.0 / std::max(la, lb);
+  }
   const uint32_t allowed = AllowedDistance(std::min(la, lb), options);
   if (allowed == 0) return 0;
   const uint32_t d = BoundedOsaDistance(a, la, b, lb, allowed);
@@ -144,46 +174,71 @@ void DecodeAll(absl::string_view text, std::vector<char32_t>* out) {
 
 namespace internal {
 
-// One sequence as the dynamic program reads it.
+// One sequence as the dynamic program reads it. Stems are measured lazily, the first time the
+// variant rule looks at a token (most tokens are only ever compared by hash), and decoded to code
+// points only for the few pairs that pass the cheap filters.
 struct PreparedSequence {
+  struct Stem {
+    uint64_t mask = 0;    // letter-set mask
+    uint8_t letters = 0;  // length in code points, saturated at 255
+    bool ready = false;
+  };
+
   const Token* tokens = nullptr;
+  const std::string* text = nullptr;  // null: no variant rule
   uint32_t size = 0;
-  std::vector<uint64_t> hashes;       // token hashes, contiguous
-  // Stems for the variant rule (filled only when it is in use).
-  std::vector<uint32_t> stem_offset;  // size + 1 offsets into stem_code_points
-  std::vector<char32_t> stem_code_points;
-  std::vector<uint64_t> letter_mask;  // letter-set mask per stem
-  std::vector<uint8_t> letters;       // stem length in code points, saturated at 255
+  std::vector<uint64_t> hashes;  // token hashes, contiguous
+  std::vector<Stem> stems;
 
   void Prepare(const TokenSequence& sequence, bool with_stems) {
     tokens = sequence.tokens.data();
     size = static_cast<uint32_t>(sequence.tokens.size());
+    text = with_stems ? &sequence.text->text : nullptr;
     hashes.resize(size);
     for (uint32_t i = 0; i < size; ++i) hashes[i] = tokens[i].hash;
-    if (!with_stems) return;
-    stem_offset.resize(size + 1);
-    letter_mask.resize(size);
-    letters.resize(size);
-    stem_code_points.clear();
-    const std::string& text = sequence.text->text;
-    for (uint32_t t = 0; t < size; ++t) {
-      stem_offset[t] = static_cast<uint32_t>(stem_code_points.size());
-      const Token& token = tokens[t];
-      uint64_t mask = 0;
-      uint32_t count = 0;
-      size_t i = token.stem_begin;
-      const size_t end = std::min<size_t>(token.folded_end, text.size());
-      while (i < end) {
-        char32_t cp;
-        i += DecodeUtf8(text.data() + i, end - i, &cp);
-        if (count < kMaxVariantLetters + 1) stem_code_points.push_back(cp);
-        mask |= LetterBit(cp);
-        ++count;
-      }
-      letter_mask[t] = mask;
-      letters[t] = static_cast<uint8_t>(std::min<uint32_t>(count, 255));
+    if (with_stems) stems.assign(size, Stem());
+  }
+
+  // Decodes the stem of token t, calling visit(code_point) for each. NormalizedText::text is
+  // valid UTF-8, so a sequence's length follows from its lead byte (bounded by the stem's end all
+  // the same).
+  template <typename Visit>
+  void ForEachCodePoint(uint32_t t, Visit visit) const {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text->data());
+    size_t i = tokens[t].stem_begin;
+    const size_t end = std::min<size_t>(tokens[t].folded_end, text->size());
+    while (i < end) {
+      const unsigned char lead = bytes[i];
+      const size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+      char32_t cp = length == 1 ? lead : lead & (0x7F >> length);
+      for (size_t k = 1; k < length && i + k < end; ++k) cp = (cp << 6) | (bytes[i + k] & 0x3F);
+      i += length;
+      visit(cp);
     }
-    stem_offset[size] = static_cast<uint32_t>(stem_code_points.size());
+  }
+
+  const Stem& StemOf(uint32_t t) {
+    Stem& stem = stems[t];
+    if (stem.ready) return stem;
+    uint32_t count = 0;
+    uint64_t mask = 0;
+    ForEachCodePoint(t, [&](char32_t cp) {
+      mask |= LetterBit(cp);
+      ++count;
+    });
+    stem.mask = mask;
+    stem.letters = static_cast<uint8_t>(std::min<uint32_t>(count, 255));
+    stem.ready = true;
+    return stem;
+  }
+
+  // Writes the first kMaxVariantLetters code points of token t's stem to out.
+  void CodePoints(uint32_t t, char32_t* out) const {
+    uint32_t count = 0;
+    ForEachCodePoint(t, [&](char32_t cp) {
+      if (count < kMaxVariantLetters) out[count] = cp;
+      ++count;
+    });
   }
 };
 
@@ -232,6 +287,7 @@ struct AlignScratchData {
   std::vector<uint32_t> row_first;   // per row: first column computed
   std::vector<uint32_t> row_offset;  // per row: offset into trace (row i ends at row_offset[i+1])
   std::vector<uint8_t> reversed_ops;
+  std::vector<uint8_t> outward_ops;
   // Selection.
   std::vector<int32_t> a_owner;
   std::vector<int32_t> b_owner;
@@ -287,9 +343,9 @@ absl::Status AlignerOptions::Validate() const {
   }
   if (fuzzy_min_letters != 0 && fuzzy_two_edit_letters != 0 &&
       fuzzy_two_edit_letters < fuzzy_min_letters) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "fuzzy_two_edit_letters (", fuzzy_two_edit_letters, ") must not be below fuzzy_min_letters (",
-        fuzzy_min_letters, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("fuzzy_two_edit_letters (", fuzzy_two_edit_letters,
+                     ") must not be below fuzzy_min_letters (", fuzzy_min_letters, ")"));
   }
   return absl::OkStatus();
 }
@@ -332,14 +388,17 @@ class Alignment {
     const uint32_t n = static_cast<uint32_t>(a.tokens.size());
     const uint32_t m = static_cast<uint32_t>(b.tokens.size());
     if (std::min(n, m) < o_.min_words) return;
-    variants_ = o_.edit_tolerant && a.text != nullptr && b.text != nullptr &&
-                (o_.fuzzy_min_letters != 0 || o_.fuzzy_two_edit_letters != 0);
+    variants_ =
+        o_.edit_tolerant && a.text != nullptr && b.text != nullptr &&
+        (o_.fuzzy_min_letters != 0 || o_.fuzzy_two_edit_letters != 0 || o_.fuzzy_proclitics);
     s_.a.Prepare(a, variants_);
     s_.b.Prepare(b, variants_);
     match_ = o_.match_score;
     mismatch_ = o_.mismatch_score;
     gap_ = o_.gap_score;
     x_drop_ = o_.x_drop();
+    // Runs this long are taken whole (see Extend): longer than any gap the extension crosses.
+    jump_run_ = std::max<uint32_t>(8, o_.max_gap + 3);
 
     const uint32_t k = o_.edit_tolerant ? std::min(o_.tolerant_seed_size, o_.min_words)
                                         : std::min(o_.seed_size, o_.min_words);
@@ -424,34 +483,40 @@ class Alignment {
 
   // ---- Extension --------------------------------------------------------------------------
 
-  double VariantScore(uint32_t i, uint32_t j) const {
-    const PreparedSequence& a = s_.a;
-    const PreparedSequence& b = s_.b;
-    const uint32_t la = a.letters[i], lb = b.letters[j];
+  double VariantScore(uint32_t i, uint32_t j) {
+    const PreparedSequence::Stem& x = s_.a.StemOf(i);
+    const PreparedSequence::Stem& y = s_.b.StemOf(j);
+    const uint32_t la = x.letters, lb = y.letters;
+    const uint32_t difference = la > lb ? la - lb : lb - la;
     const uint32_t allowed = AllowedDistance(std::min(la, lb), o_);
-    if (allowed == 0) return 0;
-    if ((la > lb ? la - lb : lb - la) > allowed) return 0;
-    if (static_cast<uint32_t>(std::popcount(a.letter_mask[i] ^ b.letter_mask[j])) > 2 * allowed) {
+    // Cheap necessary conditions first: lengths, then letter sets (see the file comment). A
+    // proclitic form differs by one letter in length and at most one bit of the mask.
+    if (allowed == 0 || difference > allowed) {
+      if (!o_.fuzzy_proclitics || difference != 1 || PopCount(x.mask ^ y.mask) > 1) return 0;
+    } else if (PopCount(x.mask ^ y.mask) > 2 * allowed) {
       return 0;
     }
-    return VariantSimilarity(&a.stem_code_points[a.stem_offset[i]], la,
-                             &b.stem_code_points[b.stem_offset[j]], lb, o_);
+    if (la > kMaxVariantLetters || lb > kMaxVariantLetters) return 0;
+    char32_t a_letters[kMaxVariantLetters], b_letters[kMaxVariantLetters];
+    s_.a.CodePoints(i, a_letters);
+    s_.b.CodePoints(j, b_letters);
+    return VariantSimilarity(a_letters, la, b_letters, lb, o_);
   }
 
   // Similarity of a[i] and b[j]: 1, a variant's σ, or 0.
-  double Similarity(uint32_t i, uint32_t j) const {
+  double Similarity(uint32_t i, uint32_t j) {
     if (s_.a.hashes[i] == s_.b.hashes[j]) return 1;
     return variants_ ? VariantScore(i, j) : 0;
   }
 
-  double PairScore(uint32_t i, uint32_t j) const {
+  double PairScore(uint32_t i, uint32_t j) {
     if (s_.a.hashes[i] == s_.b.hashes[j]) return match_;
     if (!variants_) return mismatch_;
     const double sigma = VariantScore(i, j);
     return sigma > 0 ? mismatch_ + (match_ - mismatch_) * sigma : mismatch_;
   }
 
-  uint8_t DiagonalOp(uint32_t i, uint32_t j) const {
+  uint8_t DiagonalOp(uint32_t i, uint32_t j) {
     const double sigma = Similarity(i, j);
     return sigma >= 1 ? kMatch : sigma > 0 ? kVariant : kSubstitute;
   }
@@ -459,10 +524,66 @@ class Alignment {
   // X-drop extension from the cell before a[i0], b[j0] (forward) or after a[i0 − 1], b[j0 − 1]
   // (backward), over at most a_limit words of a and b_limit words of b. Appends the operations of
   // the best alignment to s_.ops in increasing position order.
+  //
+  // Long exact runs are taken whole: when the best cell so far is followed by at least
+  // jump_run_ equal words on its diagonal, the program stops there, the run is appended as
+  // matches, and a new program starts at the run's end. Any other live cell is at most X below
+  // the best, and to overtake the run it would have to match as many words on another diagonal —
+  // repeated text, which the X-drop band would not keep apart anyway. This makes a
+  // near-duplicate cost O(length) instead of O(length · X).
   template <bool kForward>
   ExtensionResult Extend(uint32_t i0, uint32_t j0, uint32_t a_limit, uint32_t b_limit) {
+    s_.outward_ops.clear();
+    ExtensionResult total;
+    for (;;) {
+      const uint32_t oi = kForward ? i0 + total.a_length : i0 - total.a_length;
+      const uint32_t oj = kForward ? j0 + total.b_length : j0 - total.b_length;
+      uint32_t jump = 0;
+      const ExtensionResult segment = ExtendSegment<kForward>(oi, oj, a_limit - total.a_length,
+                                                              b_limit - total.b_length, &jump);
+      total.score += segment.score;
+      total.a_length += segment.a_length;
+      total.b_length += segment.b_length;
+      if (jump == 0) break;
+      s_.outward_ops.insert(s_.outward_ops.end(), jump, kMatch);
+      total.score += jump * match_;
+      total.a_length += jump;
+      total.b_length += jump;
+    }
+    // Outward order is increasing position order forwards, decreasing backwards.
+    if (kForward) {
+      s_.ops.insert(s_.ops.end(), s_.outward_ops.begin(), s_.outward_ops.end());
+    } else {
+      s_.ops.insert(s_.ops.end(), s_.outward_ops.rbegin(), s_.outward_ops.rend());
+    }
+    return total;
+  }
+
+  // One X-drop dynamic program from origin (i0, j0) (see Extend). Appends its best path to
+  // s_.outward_ops, from the origin outwards. Sets *jump to the length of the exact run that
+  // follows the best cell when it is at least jump_run_ (the program stopped there), else 0.
+  template <bool kForward>
+  ExtensionResult ExtendSegment(uint32_t i0, uint32_t j0, uint32_t a_limit, uint32_t b_limit,
+                                uint32_t* jump) {
     auto a_at = [i0](uint32_t row) { return kForward ? i0 + row - 1 : i0 - row; };
     auto b_at = [j0](uint32_t column) { return kForward ? j0 + column - 1 : j0 - column; };
+    // Equal words on the diagonal after cell (row, column).
+    auto exact_run = [&](uint32_t row, uint32_t column) {
+      uint32_t r = 0;
+      while (row + r < a_limit && column + r < b_limit &&
+             s_.a.hashes[a_at(row + r + 1)] == s_.b.hashes[b_at(column + r + 1)]) {
+        ++r;
+      }
+      return r;
+    };
+    *jump = 0;
+    const uint32_t at_origin = exact_run(0, 0);
+    if (at_origin >= jump_run_) {
+      *jump = at_origin;
+      return ExtensionResult{};
+    }
+    uint32_t next_check = at_origin + 1;  // rows before this lie on a run already measured
+
     if (s_.row_prev.size() < b_limit + 2) {
       s_.row_prev.resize(b_limit + 2);
       s_.row_cur.resize(b_limit + 2);
@@ -488,27 +609,33 @@ class Alignment {
       s_.trace.push_back(kTraceLeft);
       hi = j;
     }
-    for (uint32_t i = 1; i <= a_limit; ++i) {
+    for (uint32_t i = 1; i <= a_limit && *jump == 0; ++i) {
       s_.row_first.push_back(lo);
       s_.row_offset.push_back(static_cast<uint32_t>(s_.trace.size()));
       const uint32_t ai = a_at(i);
       uint32_t new_lo = kNone, new_hi = 0;
       for (uint32_t j = lo; j <= b_limit; ++j) {
+        const double up = j <= hi ? prev[j] + gap_ : kDead;
+        const double left = j > lo ? cur[j - 1] + gap_ : kDead;
+        const double floor = best - x_drop_;
         double h = kDead;
         uint8_t code = kTraceDead;
-        if (j >= 1 && j - 1 >= lo && j - 1 <= hi && prev[j - 1] != kDead) {
+        if (j >= 1 && j - 1 >= lo && j - 1 <= hi && prev[j - 1] != kDead &&
+            prev[j - 1] + match_ >= std::max({up, left, floor})) {
+          // (A pair adds at most match_: when even that loses to a gap or to the X-drop, the
+          // pair's score — the costly part of a cell — is not needed.)
           h = prev[j - 1] + PairScore(ai, b_at(j));
           code = kTraceDiag;
         }
-        if (j <= hi && prev[j] != kDead && prev[j] + gap_ > h) {
-          h = prev[j] + gap_;
+        if (up > h) {
+          h = up;
           code = kTraceUp;
         }
-        if (j > lo && cur[j - 1] != kDead && cur[j - 1] + gap_ > h) {
-          h = cur[j - 1] + gap_;
+        if (left > h) {
+          h = left;
           code = kTraceLeft;
         }
-        if (h < best - x_drop_) {
+        if (h < floor) {
           h = kDead;
           code = kTraceDead;
         }
@@ -517,10 +644,18 @@ class Alignment {
         if (h != kDead) {
           if (new_lo == kNone) new_lo = j;
           new_hi = j;
-          if (h > best) {
+          if (h >= best) {  // ties: the longer alignment (maximal passages)
             best = h;
             best_row = i;
             best_column = j;
+            if (i >= next_check) {
+              const uint32_t run = exact_run(i, j);
+              if (run >= jump_run_) {
+                *jump = run;
+                break;
+              }
+              next_check = i + run + 1;
+            }
           }
         } else if (j > hi) {
           break;  // past the previous row only a chain of gaps could continue
@@ -531,9 +666,8 @@ class Alignment {
       lo = new_lo;
       hi = new_hi;
     }
-    s_.row_offset.push_back(static_cast<uint32_t>(s_.trace.size()));  // end of the last row
 
-    // Traceback from the best cell to the origin.
+    // Traceback from the best cell to the origin (inward), then reversed to outward order.
     s_.reversed_ops.clear();
     uint32_t i = best_row, j = best_column;
     while (i > 0 || j > 0) {
@@ -551,13 +685,7 @@ class Alignment {
         --j;
       }
     }
-    // Traceback order walks from the far end towards the anchor: that is increasing position
-    // order when extending backwards, decreasing when extending forwards.
-    if (kForward) {
-      s_.ops.insert(s_.ops.end(), s_.reversed_ops.rbegin(), s_.reversed_ops.rend());
-    } else {
-      s_.ops.insert(s_.ops.end(), s_.reversed_ops.begin(), s_.reversed_ops.end());
-    }
+    s_.outward_ops.insert(s_.outward_ops.end(), s_.reversed_ops.rbegin(), s_.reversed_ops.rend());
     return ExtensionResult{best, best_row, best_column};
   }
 
@@ -671,13 +799,13 @@ class Alignment {
     for (uint32_t index : s_.candidate_order) {
       const Candidate& c = s_.candidates[index];
       uint32_t i = c.a_begin, j = c.b_begin;
-      uint32_t first = kNone, last = 0;    // ops of the open piece's first and last match
-      uint32_t first_i = 0, first_j = 0;   // positions at the open piece's first match
-      uint32_t gap_a = 0, gap_b = 0;       // unaligned words since the last match
+      uint32_t first = kNone, last = 0;   // ops of the open piece's first and last match
+      uint32_t first_i = 0, first_j = 0;  // positions at the open piece's first match
+      uint32_t gap_a = 0, gap_b = 0;      // unaligned words since the last match
       for (uint32_t t = 0; t < c.op_count; ++t) {
         const uint8_t op = s_.ops[c.op_begin + t];
-        const bool conflict = (ConsumesA(op) && s_.a_owner[i] >= 0) ||
-                              (ConsumesB(op) && s_.b_owner[j] >= 0);
+        const bool conflict =
+            (ConsumesA(op) && s_.a_owner[i] >= 0) || (ConsumesB(op) && s_.b_owner[j] >= 0);
         if (conflict) {
           if (first != kNone) AcceptPiece(c, first, last, first_i, first_j, out);
           first = kNone;
@@ -702,15 +830,22 @@ class Alignment {
       }
       if (first != kNone) AcceptPiece(c, first, last, first_i, first_j, out);
     }
-    std::sort(out->begin(), out->end(), [](const Span& x, const Span& y) {
-      return x.a_token_begin < y.a_token_begin;
-    });
+    std::sort(out->begin(), out->end(),
+              [](const Span& x, const Span& y) { return x.a_token_begin < y.a_token_begin; });
   }
 
   // ---- Join -------------------------------------------------------------------------------
 
+  // Joins until nothing changes: a joined span can become joinable with its predecessor (a
+  // passage whose second and third sentences were swapped joins those two first).
   void Join(std::vector<Span>* spans) {
-    if (spans->size() < 2) return;
+    while (spans->size() >= 2 && JoinPass(spans)) {
+    }
+  }
+
+  // One pass over neighbours in a; returns whether any two spans were joined.
+  bool JoinPass(std::vector<Span>* spans) {
+    const size_t before = spans->size();
     size_t kept = 0;
     for (size_t t = 1; t < spans->size(); ++t) {
       Span& cur = (*spans)[kept];
@@ -748,6 +883,7 @@ class Alignment {
       cur.similarity = 2.0 * joined_matches / (joined_a + joined_b);
     }
     spans->resize(kept + 1);
+    return spans->size() < before;
   }
 
   void FillOriginal(Span* span) const {
@@ -765,6 +901,7 @@ class Alignment {
   AlignScratchData& s_;
   bool variants_ = false;
   double match_ = 1, mismatch_ = -1, gap_ = -1, x_drop_ = 0;
+  uint32_t jump_run_ = 8;
 };
 
 }  // namespace

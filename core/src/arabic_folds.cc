@@ -155,18 +155,16 @@ static_assert([] {
 }(), "a rule above the BMP: extend kRulePages");
 
 // The BMP part of IsWordChar as a bit set: bit c is set when code point c is L*, M* or N*.
-class WordCharBits {
- public:
+struct WordCharBits {
   WordCharBits() {
     constexpr uint32_t kWordMask = U_GC_L_MASK | U_GC_M_MASK | U_GC_N_MASK;
     for (uint32_t c = 0; c < 0x10000; ++c) {
-      if (U_GET_GC_MASK(static_cast<UChar32>(c)) & kWordMask) words_[c >> 6] |= uint64_t{1} << (c & 63);
+      if (U_GET_GC_MASK(static_cast<UChar32>(c)) & kWordMask) {
+        words[c >> 6] |= uint64_t{1} << (c & 63);
+      }
     }
   }
-  bool Test(char32_t c) const { return (words_[c >> 6] >> (c & 63)) & 1; }
-
- private:
-  std::array<uint64_t, 0x10000 / 64> words_{};
+  std::array<uint64_t, 0x10000 / 64> words{};
 };
 
 }  // namespace
@@ -193,9 +191,13 @@ char32_t ApplyFoldRules(char32_t c, const NormalizerOptions& options) {
   return c;
 }
 
-bool IsWordChar(char32_t c) {
+const uint64_t* WordCharBmpBits() {
   static const WordCharBits* const kBits = new WordCharBits();  // built once, never destroyed
-  if (c < 0x10000) return kBits->Test(c);
+  return kBits->words.data();
+}
+
+bool IsWordChar(char32_t c) {
+  if (c < 0x10000) return IsWordChar(WordCharBmpBits(), c);
   if (c > 0x10FFFF) return false;
   constexpr uint32_t kWordMask = U_GC_L_MASK | U_GC_M_MASK | U_GC_N_MASK;
   return (U_GET_GC_MASK(static_cast<UChar32>(c)) & kWordMask) != 0;

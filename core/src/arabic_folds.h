@@ -70,6 +70,16 @@ absl::Span<const NormalizerOptionSwitch> NormalizerOptionSwitches();
 // U+FFFD) separates words. O(1) for the BMP (an 8 KiB bit set built on first use); ICU lookup above.
 bool IsWordChar(char32_t c);
 
+// The BMP part of IsWordChar as a bit set, for loops that classify every code point: code point
+// c < U+10000 is a word character when bit (c & 63) of bits[c >> 6] is set. Built on first use
+// (thread-safe), never freed.
+const uint64_t* WordCharBmpBits();
+
+// IsWordChar with the bit set already at hand (`bits` = WordCharBmpBits()).
+inline bool IsWordChar(const uint64_t* bits, char32_t c) {
+  return c < 0x10000 ? ((bits[c >> 6] >> (c & 63)) & 1) != 0 : IsWordChar(c);
+}
+
 }  // namespace naql::internal
 
 #endif  // NAQL_CORE_SRC_ARABIC_FOLDS_H_

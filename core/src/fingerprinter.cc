@@ -12,6 +12,7 @@ absl::Status FingerprintOptions::Validate() const {
   NAQL_RETURN_IF_ERROR(tokenizer.Validate());
   NAQL_RETURN_IF_ERROR(shingle.Validate());
   NAQL_RETURN_IF_ERROR(minhash.Validate());
+  NAQL_RETURN_IF_ERROR(quotes.Validate());
   if (min_words < shingle.size) {
     return absl::InvalidArgumentError(absl::StrCat("--min-words (", min_words,
                                                    ") must be at least the shingle size (",
@@ -42,7 +43,8 @@ Fingerprinter::Fingerprinter(const FingerprintOptions& options)
     : options_(options),
       normalizer_(options.normalizer),
       tokenizer_(options.tokenizer),
-      minhasher_(options.minhash) {}
+      minhasher_(options.minhash),
+      quote_detector_(options.quotes) {}
 
 void Fingerprinter::Fingerprint(absl::string_view text, FingerprintScratch* scratch,
                                 DocumentFingerprint* out) const {
@@ -64,6 +66,7 @@ void Fingerprinter::Fingerprint(absl::string_view text, FingerprintScratch* scra
 void Fingerprinter::Analyze(absl::string_view text, AnalyzedText* out) const {
   normalizer_.Normalize(text, &out->folded);
   tokenizer_.Tokenize(out->folded, &out->tokens);
+  quote_detector_.Detect(text, &out->quotations);
 }
 
 }  // namespace naql

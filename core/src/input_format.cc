@@ -220,9 +220,11 @@ absl::Status JsonlRecordParser::Parse(const char* data, size_t size, size_t padd
       }
       targets[which]->assign(token.data(), token.size());
     } else if (which >= kDate && type == ondemand::json_type::null) {
-      bool is_null = false;  // consume and check the atom ("nul" is not null)
-      if ((error = value.is_null().get(is_null))) return json_error(error);
-      if (!is_null) return json_error(simdjson::N_ATOM_ERROR);
+      // Consume and check the atom: type() only looked at its first letter ("nul" is no null).
+      bool is_null = false;
+      if (value.is_null().get(is_null) != simdjson::SUCCESS || !is_null) {
+        return json_error(simdjson::N_ATOM_ERROR);
+      }
     } else if (which == kId) {
       return absl::InvalidArgumentError("\"id\" is not a string or an integer");
     } else {

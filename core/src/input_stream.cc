@@ -24,6 +24,8 @@ constexpr size_t kCompressedChunk = 256 << 10;
 // few (a system call per MiB), small enough that thousands of short inputs cost little.
 constexpr size_t kInitialLineBuffer = 1 << 20;
 constexpr size_t kMinReadSpace = 64 << 10;
+// A buffer grown beyond this for a long line is shrunk back once that line is consumed.
+constexpr size_t kShrinkAbove = 16 << 20;
 
 // A write(2) of everything, retried on EINTR and short writes.
 absl::Status WriteAll(int fd, const char* data, size_t size, absl::string_view name) {
@@ -234,6 +236,10 @@ absl::Status LineReader::Fill() {
   const size_t limit = static_cast<size_t>(std::min<uint64_t>(max_line_bytes_ + 1, SIZE_MAX / 2));
   const size_t pending = end_ - begin_;
   if (buffer_ == nullptr) {
+    Reserve(std::min(kInitialLineBuffer, limit));
+  } else if (capacity_ > kShrinkAbove && pending < kInitialLineBuffer / 2) {
+    // A very long line has been consumed: give its memory back rather than keep it for the rest
+    // of the input.
     Reserve(std::min(kInitialLineBuffer, limit));
   } else if (capacity_ - pending < kMinReadSpace && capacity_ < limit) {
     Reserve(std::min(std::max(capacity_ * 2, pending + kMinReadSpace), limit));

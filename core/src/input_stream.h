@@ -138,8 +138,9 @@ class ZstdStream : public ByteStream {
 
 // Cuts a stream into lines ending in '\n' (the last line may lack it). Bytes are returned as they
 // are: no '\r' stripping, no decoding. Memory: one buffer that grows to hold the longest line seen,
-// up to max_line_bytes + 1 + kLinePadding; a longer line is not kept but skipped through (streamed)
-// and reported with `too_long`.
+// up to max_line_bytes + 1 + kLinePadding, and shrinks back to 1 MiB once a line above 16 MiB has
+// been consumed; a longer line is not kept but skipped through (streamed) and reported with
+// `too_long`.
 class LineReader {
  public:
   struct Line {

@@ -18,9 +18,9 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <limits>
 #include <numbers>
 #include <numeric>
+#include <tuple>
 #include <utility>
 
 #include "absl/base/config.h"
@@ -67,7 +67,7 @@ void GaussLegendre(uint32_t n, std::vector<double>* nodes, std::vector<double>* 
 
 }  // namespace
 
-// ---- Parameters -----------------------------------------------------------------------------
+// ---- Parameters ---------------------------------------------------------------------------------
 
 LshParams OptimalLshParams(double threshold, uint32_t num_perm, double false_positive_weight,
                            double false_negative_weight) {
@@ -149,13 +149,13 @@ absl::Status LshOptions::Validate(uint32_t num_perm) const {
         false_positive_weight, " and ", false_negative_weight));
   }
   if ((bands == 0) != (rows == 0)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "LSH bands and rows must both be 0 (optimal) or both positive; got ", bands, " and ",
-        rows));
+    return absl::InvalidArgumentError(
+        absl::StrCat("LSH bands and rows must both be 0 (optimal) or both positive; got ", bands,
+                     " and ", rows));
   }
   if (static_cast<uint64_t>(bands) * rows > num_perm) {
-    return absl::InvalidArgumentError(absl::StrCat("LSH bands x rows = ", bands, " x ", rows,
-                                                   " exceeds num_perm ", num_perm));
+    return absl::InvalidArgumentError(
+        absl::StrCat("LSH bands x rows = ", bands, " x ", rows, " exceeds num_perm ", num_perm));
   }
   if (max_bucket_size < 2) {
     return absl::InvalidArgumentError(
@@ -175,7 +175,7 @@ void ComputeBandKeys(absl::Span<const uint32_t> values, LshParams params,
   }
 }
 
-// ---- LshIndex -------------------------------------------------------------------------------
+// ---- LshIndex -----------------------------------------------------------------------------------
 
 LshIndex::LshIndex(const LshOptions& options, uint32_t num_perm)
     : options_(options), num_perm_(num_perm), params_{options.bands, options.rows} {
@@ -231,50 +231,81 @@ void LshIndex::Build() {
     }
     ids_ = std::move(ids);
     doc_keys_ = std::move(doc_keys);
+  } else {
+    ids_.shrink_to_fit();  // drop the growth slack of the Add calls
+    doc_keys_.shrink_to_fit();
   }
 
   // About one directory slot per document: a lookup lands in a range of ~1–2 keys.
   directory_bits_ = 0;
   while (directory_bits_ < 30 && (size_t{2} << directory_bits_) <= n) ++directory_bits_;
-  const size_t directory_size = (size_t{1} << directory_bits_) + 1;
+  const size_t slots = size_t{1} << directory_bits_;
+  const size_t directory_size = slots + 1;
+  const auto prefix_of = [shift = 64 - directory_bits_, bits = directory_bits_](uint64_t key) {
+    return bits == 0 ? size_t{0} : static_cast<size_t>(key >> shift);
+  };
 
   sorted_keys_.resize(n * bands);
   sorted_docs_.resize(n * bands);
-  directory_.resize(directory_size * bands);
+  directory_.assign(directory_size * bands, 0);
   oversize_.clear();
   oversize_begin_.assign(1, 0);
   stats_ = Stats();
   stats_.documents = n;
 
-  struct Entry {
-    uint64_t key;
-    uint32_t doc;
-  };
-  std::vector<Entry> entries(n);
-  for (uint32_t band = 0; band < bands; ++band) {
-    for (size_t d = 0; d < n; ++d) {
-      entries[d] = {doc_keys_[d * bands + band], static_cast<uint32_t>(d)};
+  // Counting sort on the keys' top bits, all bands in two sequential passes over doc_keys_: band
+  // keys are uniform hashes, so the top bits spread documents evenly over the ~n slots and what
+  // remains is sorting slots of one or two entries. The counts become the directory.
+  for (size_t d = 0; d < n; ++d) {
+    const uint64_t* row = doc_keys_.data() + d * bands;
+    for (uint32_t band = 0; band < bands; ++band) {
+      ++directory_[band * directory_size + prefix_of(row[band]) + 1];
     }
-    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-      return a.key < b.key || (a.key == b.key && a.doc < b.doc);
-    });
+  }
+  for (uint32_t band = 0; band < bands; ++band) {
+    uint32_t* dir = directory_.data() + band * directory_size;
+    for (size_t p = 1; p < directory_size; ++p) dir[p] += dir[p - 1];  // dir[p] = start of slot p
+  }
+  for (size_t d = 0; d < n; ++d) {  // ascending d: documents stay ascending within a slot
+    const uint64_t* row = doc_keys_.data() + d * bands;
+    for (uint32_t band = 0; band < bands; ++band) {
+      uint32_t& cursor = directory_[band * directory_size + prefix_of(row[band])];
+      sorted_keys_[band * n + cursor] = row[band];
+      sorted_docs_[band * n + cursor] = static_cast<uint32_t>(d);
+      ++cursor;
+    }
+  }
+
+  for (uint32_t band = 0; band < bands; ++band) {
     uint64_t* keys = sorted_keys_.data() + band * n;
     uint32_t* docs = sorted_docs_.data() + band * n;
-    for (size_t p = 0; p < n; ++p) {
-      keys[p] = entries[p].key;
-      docs[p] = entries[p].doc;
-    }
-    // Directory: dir[prefix] = first position whose key has top bits >= prefix.
+    // The scatter advanced dir[p] to the end of slot p; shift back to starts.
     uint32_t* dir = directory_.data() + band * directory_size;
-    size_t position = 0;
-    for (size_t prefix = 0; prefix + 1 < directory_size; ++prefix) {
-      while (position < n && (directory_bits_ == 0 ? 0 : keys[position] >> (64 - directory_bits_)) <
-                                 prefix) {
-        ++position;
+    for (size_t p = slots; p > 0; --p) dir[p] = dir[p - 1];
+    dir[0] = 0;
+    // Sort each slot by (key, document). Slots are tiny except for repeated keys, which are
+    // already in document order; insertion sort handles both, std::sort guards large mixed slots.
+    for (size_t p = 0; p < slots; ++p) {
+      const size_t begin = dir[p], end = dir[p + 1];
+      if (end - begin <= 32) {
+        for (size_t i = begin + 1; i < end; ++i) {
+          const uint64_t key = keys[i];
+          const uint32_t doc = docs[i];
+          size_t j = i;
+          for (; j > begin && keys[j - 1] > key; --j) {  // strict: equal keys keep their order
+            keys[j] = keys[j - 1];
+            docs[j] = docs[j - 1];
+          }
+          keys[j] = key;
+          docs[j] = doc;
+        }
+      } else if (!std::is_sorted(keys + begin, keys + end)) {
+        std::vector<std::pair<uint64_t, uint32_t>> slot(end - begin);
+        for (size_t i = begin; i < end; ++i) slot[i - begin] = {keys[i], docs[i]};
+        std::sort(slot.begin(), slot.end());
+        for (size_t i = begin; i < end; ++i) std::tie(keys[i], docs[i]) = slot[i - begin];
       }
-      dir[prefix] = static_cast<uint32_t>(position);
     }
-    dir[directory_size - 1] = static_cast<uint32_t>(n);
     // Buckets.
     for (size_t begin = 0; begin < n;) {
       size_t end = begin + 1;
@@ -290,12 +321,11 @@ void LshIndex::Build() {
     oversize_begin_.push_back(static_cast<uint32_t>(oversize_.size()));
   }
   built_ = true;
-  stats_.memory_bytes = ids_.capacity() * sizeof(uint32_t) + doc_keys_.capacity() * sizeof(uint64_t) +
-                        sorted_keys_.capacity() * sizeof(uint64_t) +
-                        sorted_docs_.capacity() * sizeof(uint32_t) +
-                        directory_.capacity() * sizeof(uint32_t) +
-                        oversize_.capacity() * sizeof(oversize_[0]) +
-                        oversize_begin_.capacity() * sizeof(uint32_t);
+  stats_.memory_bytes =
+      ids_.capacity() * sizeof(uint32_t) + doc_keys_.capacity() * sizeof(uint64_t) +
+      sorted_keys_.capacity() * sizeof(uint64_t) + sorted_docs_.capacity() * sizeof(uint32_t) +
+      directory_.capacity() * sizeof(uint32_t) + oversize_.capacity() * sizeof(oversize_[0]) +
+      oversize_begin_.capacity() * sizeof(uint32_t);
 }
 
 size_t LshIndex::LowerBound(uint32_t band, uint64_t key) const {
@@ -315,7 +345,8 @@ bool LshIndex::ReportedInBand(uint32_t band, uint32_t x, uint32_t y) const {
   const auto end = oversize_.begin() + oversize_begin_[band + 1];
   if (begin == end) return true;
   const auto it = std::lower_bound(
-      begin, end, key, [](const std::pair<uint64_t, uint32_t>& e, uint64_t k) { return e.first < k; });
+      begin, end, key,
+      [](const std::pair<uint64_t, uint32_t>& e, uint64_t k) { return e.first < k; });
   if (it == end || it->first != key) return true;
   return x == it->second || y == it->second;  // an oversize bucket reports only its star
 }
@@ -331,8 +362,8 @@ void LshIndex::Query(absl::Span<const uint32_t> values, std::vector<uint32_t>* i
     const uint64_t* band_keys = sorted_keys_.data() + band * n;
     const uint32_t* band_docs = sorted_docs_.data() + band * n;
     size_t p = LowerBound(band, keys[band]);
-    for (uint32_t taken = 0; p < n && band_keys[p] == keys[band] && taken < options_.max_bucket_size;
-         ++p, ++taken) {
+    for (uint32_t taken = 0;
+         p < n && band_keys[p] == keys[band] && taken < options_.max_bucket_size; ++p, ++taken) {
       ids->push_back(ids_[band_docs[p]]);
     }
   }

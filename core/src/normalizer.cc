@@ -133,6 +133,39 @@ struct Normalizer::Table {
     return Classify(c, &scratch, &code_points);
   }
 
+  // The state of one Normalize() pass. The hot loop keeps its copy of the positions in locals
+  // (registers) and syncs them with this struct around the rare out-of-line steps.
+  struct Pass {
+    const char* src;
+    size_t n;
+    NormalizedText* out;
+    char* text_data;
+    uint32_t* byte_data;
+    uint32_t* cp_data;
+    size_t text_limit;  // o may reach this without a check (kMaxEntryBytes of slack beyond)
+    size_t map_limit;   // m likewise (kMaxEntryCodePoints of slack beyond)
+    size_t i = 0;       // original byte
+    uint32_t k = 0;     // original code point
+    size_t o = 0;       // folded bytes written
+    size_t m = 0;       // map entries written
+    // True when the last emitted source is a starter that a following kSegment code point
+    // joins (false at the start and after a segment, which ends at a starter or at a cut).
+    bool starter_open = false;
+    std::string scratch;  // output of code points above U+FFFF and of segments
+    icu::UnicodeString segment;
+
+    // Makes room for `bytes` more output bytes and `code_points` more map entries beyond the
+    // slack, growing the output (rare: only expansions make the output longer than the input).
+    void Reserve(size_t bytes, size_t code_points);
+    // Appends `bytes` of output with `code_points` map entries, all with source (byte, cp).
+    void Append(absl::string_view bytes, size_t code_points, uint32_t byte, uint32_t cp);
+  };
+
+  // Handles code point c (`length` bytes at pass->i) when it is not a kInline or kRemoved BMP
+  // code point: kPool entries, code points above U+FFFF, and kSegment code points, whose
+  // segment it folds with ICU. Advances pass->i and pass->k past what it consumed.
+  void SlowStep(Pass* pass, char32_t c, size_t length) const;
+
   NormalizerOptions options;
   const icu::Normalizer2* nfkc = nullptr;  // owned by ICU; null when options.nfkc is off
   std::vector<Entry> entries;              // 65,536 entries, one per BMP code point
@@ -210,11 +243,17 @@ Normalizer::Table::Kind Normalizer::Table::Classify(char32_t c, std::string* out
   if (internal::ApplyFoldRules(c, options) == internal::kRemovedCodePoint) return kRemoved;
   const UChar32 uc = static_cast<UChar32>(c);
   if (nfkc != nullptr && !nfkc->hasBoundaryBefore(uc)) return kSegment;
-  // Fast path: no decomposition mapping means NFKC(c) = c; not Changes_When_Casefolded means
-  // CaseFold(c) = c. Then only the fold rows apply. This covers most of the BMP.
+  // Fast path: no decomposition mapping means NFKC(c) = c, and then CaseFold(c) = c unless c has
+  // the property Changes_When_Casefolded. (That property is defined on NFD(c): a precomposed
+  // letter such as U+1FD7 lacks it yet folds to three code points, so a code point with a
+  // canonical decomposition always takes the full path.) Then only the fold rows apply. This
+  // covers most of the BMP.
   icu::UnicodeString decomposition;
   const bool decomposes = nfkc != nullptr && nfkc->getDecomposition(uc, decomposition);
-  const bool case_folds = options.case_fold && u_hasBinaryProperty(uc, UCHAR_CHANGES_WHEN_CASEFOLDED);
+  const bool case_folds =
+      options.case_fold &&
+      (u_hasBinaryProperty(uc, UCHAR_CHANGES_WHEN_CASEFOLDED) ||
+       u_getIntPropertyValue(uc, UCHAR_DECOMPOSITION_TYPE) == U_DT_CANONICAL);
   if (!decomposes && !case_folds) {
     const char32_t f = internal::ApplyFoldRules(c, options);
     char buffer[4];
@@ -222,8 +261,12 @@ Normalizer::Table::Kind Normalizer::Table::Classify(char32_t c, std::string* out
     *code_points = 1;
     return kInline;
   }
+  // A code point whose own fold is empty (U+FE71 TATWEEL WITH FATHATAN ABOVE is tatweel +
+  // fathatan, both removed) is a removed character like those it stands for: it neither starts
+  // nor ends a segment. (Were it a starter, the text around it would not be normalized as a whole:
+  // 가 U+FE71 U+11A8 would fold to 가 U+11A8, which folds again to 각.)
   *code_points = FoldSegment(icu::UnicodeString(uc), out);
-  if (*code_points == 0) return kRemoved;  // e.g. U+FE71 TATWEEL WITH FATHATAN ABOVE
+  if (*code_points == 0) return kRemoved;
   return out->size() <= 4 ? kInline : kPool;
 }
 
@@ -240,95 +283,179 @@ NormalizedText Normalizer::Normalize(absl::string_view original) const {
   return out;
 }
 
+void Normalizer::Table::Pass::Reserve(size_t bytes, size_t code_points) {
+  std::string& text = out->text;
+  if (o + bytes > text_limit) {
+    text.resize(std::max(text.size() * 2, o + bytes + kMaxEntryBytes));
+    text_data = text.data();
+    text_limit = text.size() - kMaxEntryBytes;
+  }
+  std::vector<uint32_t>& byte_begin = out->map.byte_begin_;
+  std::vector<uint32_t>& cp_begin = out->map.cp_begin_;
+  if (m + code_points > map_limit) {
+    const size_t size = std::max(byte_begin.size() * 2, m + code_points + kMaxEntryCodePoints);
+    byte_begin.resize(size);
+    cp_begin.resize(size);
+    byte_data = byte_begin.data();
+    cp_data = cp_begin.data();
+    map_limit = size - kMaxEntryCodePoints;
+  }
+}
+
+void Normalizer::Table::Pass::Append(absl::string_view bytes, size_t code_points, uint32_t byte,
+                                     uint32_t cp) {
+  Reserve(bytes.size(), code_points);
+  std::memcpy(text_data + o, bytes.data(), bytes.size());
+  o += bytes.size();
+  for (size_t j = 0; j < code_points; ++j, ++m) {
+    byte_data[m] = byte;
+    cp_data[m] = cp;
+  }
+}
+
+void Normalizer::Table::SlowStep(Pass* pass, char32_t c, size_t length) const {
+  Pass& p = *pass;
+  Kind kind;
+  if (c < 0x10000) {
+    const Entry& entry = entries[c];
+    kind = entry.kind;
+    if (kind == kPool) {
+      p.Append(absl::string_view(pool.data() + entry.data, entry.bytes), entry.code_points,
+               static_cast<uint32_t>(p.i), p.k);
+    }
+  } else {
+    p.scratch.clear();
+    size_t code_points;
+    kind = Classify(c, &p.scratch, &code_points);
+    if (kind == kInline || kind == kPool) {
+      p.Append(p.scratch, code_points, static_cast<uint32_t>(p.i), p.k);
+    }
+  }
+  if (kind != kSegment) {
+    if (kind != kRemoved) p.starter_open = true;
+    p.i += length;
+    ++p.k;
+    return;
+  }
+
+  // A kept code point without a boundary before it: refold its whole segment, from the last
+  // starter (unless a segment came since) up to the next starter or the length bound.
+  uint32_t begin_byte = static_cast<uint32_t>(p.i);
+  uint32_t begin_cp = p.k;
+  if (p.starter_open) {
+    // The starter is the source of the last map entry; take back its entries and output bytes.
+    begin_byte = p.byte_data[p.m - 1];
+    begin_cp = p.cp_data[p.m - 1];
+    size_t first = p.m - 1;
+    while (first > 0 && p.byte_data[first - 1] == begin_byte) --first;
+    for (; p.m > first; --p.m) {
+      do --p.o;
+      while ((static_cast<unsigned char>(p.text_data[p.o]) & 0xC0) == 0x80);
+    }
+  }
+  p.segment.remove();
+  int kept = 0;
+  size_t pos = begin_byte;
+  uint32_t pos_cp = begin_cp;
+  while (pos < p.n) {
+    char32_t d;
+    const size_t d_length = internal::DecodeUtf8(p.src + pos, p.n - pos, &d);
+    const Kind d_kind = KindOf(d);
+    if (d_kind != kRemoved) {
+      if (kept > 0 && d_kind != kSegment) break;  // the next starter
+      if (kept == kMaxSegmentCodePoints) break;   // cut (see kMaxSegmentCodePoints)
+      p.segment.append(static_cast<UChar32>(d));
+      ++kept;
+    }
+    pos += d_length;
+    ++pos_cp;
+  }
+  p.scratch.clear();
+  const size_t code_points = FoldSegment(p.segment, &p.scratch);
+  p.Append(p.scratch, code_points, begin_byte, begin_cp);
+  p.starter_open = false;
+  p.i = pos;
+  p.k = pos_cp;
+}
+
 void Normalizer::Normalize(absl::string_view original, NormalizedText* out) const {
   const Table& table = *table_;
   const char* const src = original.data();
   const size_t n = original.size();
   assert(n < (size_t{1} << 32));
 
-  // Output arrays are sized up front and filled through raw pointers; `Reserve` grows them (rare:
-  // only expansions such as ligatures make the output longer than the input). Estimate of the code
-  // points: the original's (bytes that are not UTF-8 continuation bytes), a vectorized count.
+  // The output arrays are sized up front and written through raw pointers; Pass::Reserve grows
+  // them when needed. Map size estimate: the original's code points (the bytes that are not UTF-8
+  // continuation bytes, a vectorized count); removals make the output shorter, expansions longer.
   size_t original_code_points_estimate = 0;
   for (size_t i = 0; i < n; ++i) {
     original_code_points_estimate += (static_cast<unsigned char>(src[i]) & 0xC0) != 0x80;
   }
-  std::string& text = out->text;
-  std::vector<uint32_t>& byte_begin = out->map.byte_begin_;
-  std::vector<uint32_t>& cp_begin = out->map.cp_begin_;
-  text.resize(n + kMaxEntryBytes);
-  byte_begin.resize(original_code_points_estimate + kMaxEntryCodePoints);
-  cp_begin.resize(byte_begin.size());
-  char* text_data = text.data();
-  uint32_t* byte_data = byte_begin.data();
-  uint32_t* cp_data = cp_begin.data();
-  size_t text_limit = text.size() - kMaxEntryBytes;            // o may go up to here unchecked
-  size_t map_limit = byte_begin.size() - kMaxEntryCodePoints;  // m likewise
-  size_t o = 0;  // bytes written to text
-  size_t m = 0;  // code points written to the map
+  out->text.resize(n + kMaxEntryBytes);
+  out->map.byte_begin_.resize(original_code_points_estimate + kMaxEntryCodePoints);
+  out->map.cp_begin_.resize(out->map.byte_begin_.size());
 
-  // Makes room for `bytes` more output bytes and `code_points` more map entries beyond the slack.
-  auto reserve = [&](size_t bytes, size_t code_points) {
-    if (o + bytes > text_limit) {
-      text.resize(std::max(text.size() * 2, o + bytes + kMaxEntryBytes));
-      text_data = text.data();
-      text_limit = text.size() - kMaxEntryBytes;
-    }
-    if (m + code_points > map_limit) {
-      const size_t size = std::max(byte_begin.size() * 2, m + code_points + kMaxEntryCodePoints);
-      byte_begin.resize(size);
-      cp_begin.resize(size);
-      byte_data = byte_begin.data();
-      cp_data = cp_begin.data();
-      map_limit = size - kMaxEntryCodePoints;
-    }
-  };
+  Table::Pass pass;
+  pass.src = src;
+  pass.n = n;
+  pass.out = out;
+  pass.text_data = out->text.data();
+  pass.byte_data = out->map.byte_begin_.data();
+  pass.cp_data = out->map.cp_begin_.data();
+  pass.text_limit = out->text.size() - kMaxEntryBytes;
+  pass.map_limit = out->map.byte_begin_.size() - kMaxEntryCodePoints;
 
-  // The last emitted starter (a code point with a boundary before it), where a following
-  // kSegment code point's segment begins: its original position and where its output starts.
+  // The hot loop's copy of the pass (kept in registers).
+  const Table::Entry* const entries = table.entries.data();
+  char* text_data = pass.text_data;
+  uint32_t* byte_data = pass.byte_data;
+  uint32_t* cp_data = pass.cp_data;
+  size_t text_limit = pass.text_limit;
+  size_t map_limit = pass.map_limit;
+  size_t i = 0, o = 0, m = 0;
+  uint32_t k = 0;
   bool starter_open = false;
-  size_t starter_o = 0, starter_m = 0;
-  uint32_t starter_byte = 0, starter_cp = 0;
-  size_t i = 0;    // original byte
-  uint32_t k = 0;  // original code point
-  auto mark_starter = [&] {
-    starter_open = true;
-    starter_o = o;
-    starter_m = m;
-    starter_byte = static_cast<uint32_t>(i);
-    starter_cp = k;
+  auto to_pass = [&] {
+    pass.i = i, pass.k = k, pass.o = o, pass.m = m, pass.starter_open = starter_open;
   };
-
-  std::string scratch;  // output of code points above U+FFFF and of segments (rare)
-  icu::UnicodeString segment;
+  auto from_pass = [&] {
+    i = pass.i, k = pass.k, o = pass.o, m = pass.m, starter_open = pass.starter_open;
+    text_data = pass.text_data, byte_data = pass.byte_data, cp_data = pass.cp_data;
+    text_limit = pass.text_limit, map_limit = pass.map_limit;
+  };
 
   while (i < n) {
-    if (o > text_limit || m > map_limit) reserve(kMaxEntryBytes, kMaxEntryCodePoints);
-    // Decode; ASCII and two-byte sequences (Arabic, Latin-1, Cyrillic, …) inline.
-    const unsigned char lead = static_cast<unsigned char>(src[i]);
+    if (o > text_limit || m > map_limit) [[unlikely]] {
+      to_pass();
+      pass.Reserve(kMaxEntryBytes, kMaxEntryCodePoints);
+      from_pass();
+    }
+    // Decode. ASCII and two-byte sequences (Arabic, Latin-1, Greek, Cyrillic, Hebrew, …) take
+    // one predictable branch; the rest goes through DecodeUtf8.
+    const unsigned lead = static_cast<unsigned char>(src[i]);
+    const unsigned next = i + 1 < n ? static_cast<unsigned char>(src[i + 1]) : 0;
+    const bool two = lead - 0xC2u <= 0xDFu - 0xC2u && (next & 0xC0u) == 0x80u;
     char32_t c;
     size_t length;
-    if (lead < 0x80) {
-      c = lead;
-      length = 1;
-    } else if (lead >= 0xC2 && lead <= 0xDF && i + 1 < n &&
-               (static_cast<unsigned char>(src[i + 1]) & 0xC0) == 0x80) {
-      c = (static_cast<char32_t>(lead & 0x1F) << 6) | (static_cast<unsigned char>(src[i + 1]) & 0x3F);
-      length = 2;
+    if (lead < 0x80 || two) [[likely]] {
+      c = two ? ((lead & 0x1Fu) << 6) | (next & 0x3Fu) : lead;
+      length = two ? 2 : 1;
     } else {
       length = internal::DecodeUtf8(src + i, n - i, &c);
     }
-
-    if (c < 0x10000) {
-      const Table::Entry& entry = table.entries[c];
-      if (entry.kind == Table::kInline) {
-        mark_starter();
+    if (c < 0x10000) [[likely]] {
+      const Table::Entry& entry = entries[c];
+      if (entry.kind == Table::kInline) [[likely]] {
         std::memcpy(text_data + o, &entry.data, 4);  // within the slack
         o += entry.bytes;
-        for (uint32_t j = 0; j < entry.code_points; ++j, ++m) {
-          byte_data[m] = static_cast<uint32_t>(i);
-          cp_data[m] = k;
+        byte_data[m] = static_cast<uint32_t>(i);
+        cp_data[m] = k;
+        for (uint32_t j = 1; j < entry.code_points; ++j) {  // ligatures
+          byte_data[m + j] = static_cast<uint32_t>(i);
+          cp_data[m + j] = k;
         }
+        m += entry.code_points;
+        starter_open = true;
         i += length;
         ++k;
         continue;
@@ -338,87 +465,15 @@ void Normalizer::Normalize(absl::string_view original, NormalizedText* out) cons
         ++k;
         continue;
       }
-      if (entry.kind == Table::kPool) {
-        mark_starter();
-        std::memcpy(text_data + o, table.pool.data() + entry.data, entry.bytes);
-        o += entry.bytes;
-        for (uint32_t j = 0; j < entry.code_points; ++j, ++m) {
-          byte_data[m] = static_cast<uint32_t>(i);
-          cp_data[m] = k;
-        }
-        i += length;
-        ++k;
-        continue;
-      }
-      // kSegment: handled below.
-    } else {
-      scratch.clear();
-      size_t code_points;
-      const Table::Kind kind = table.Classify(c, &scratch, &code_points);
-      if (kind == Table::kRemoved) {
-        i += length;
-        ++k;
-        continue;
-      }
-      if (kind != Table::kSegment) {
-        mark_starter();
-        reserve(scratch.size(), code_points);
-        std::memcpy(text_data + o, scratch.data(), scratch.size());
-        o += scratch.size();
-        for (size_t j = 0; j < code_points; ++j, ++m) {
-          byte_data[m] = static_cast<uint32_t>(i);
-          cp_data[m] = k;
-        }
-        i += length;
-        ++k;
-        continue;
-      }
     }
-
-    // A kept code point without a boundary before it: refold its whole segment, from the last
-    // starter (if any since the last segment cut) up to the next starter or the length bound.
-    size_t begin_byte = i;
-    uint32_t begin_cp = k;
-    if (starter_open) {
-      o = starter_o;  // take back the starter's output
-      m = starter_m;
-      begin_byte = starter_byte;
-      begin_cp = starter_cp;
-    }
-    segment.remove();
-    int kept = 0;
-    size_t pos = begin_byte;
-    uint32_t pos_cp = begin_cp;
-    while (pos < n) {
-      char32_t d;
-      const size_t d_length = internal::DecodeUtf8(src + pos, n - pos, &d);
-      const Table::Kind kind = table.KindOf(d);
-      if (kind != Table::kRemoved) {
-        if (kept > 0 && kind != Table::kSegment) break;  // the next starter
-        if (kept == kMaxSegmentCodePoints) break;         // cut (see kMaxSegmentCodePoints)
-        segment.append(static_cast<UChar32>(d));
-        ++kept;
-      }
-      pos += d_length;
-      ++pos_cp;
-    }
-    scratch.clear();
-    const size_t code_points = table.FoldSegment(segment, &scratch);
-    reserve(scratch.size(), code_points);
-    std::memcpy(text_data + o, scratch.data(), scratch.size());
-    o += scratch.size();
-    for (size_t j = 0; j < code_points; ++j, ++m) {
-      byte_data[m] = static_cast<uint32_t>(begin_byte);
-      cp_data[m] = begin_cp;
-    }
-    starter_open = false;
-    i = pos;
-    k = pos_cp;
+    to_pass();
+    table.SlowStep(&pass, c, length);
+    from_pass();
   }
 
-  text.resize(o);
-  byte_begin.resize(m);
-  cp_begin.resize(m);
+  out->text.resize(o);
+  out->map.byte_begin_.resize(m);
+  out->map.cp_begin_.resize(m);
   out->map.Finish(static_cast<uint32_t>(n), k);
 }
 

@@ -36,6 +36,33 @@ inline uint64_t EntryHash(uint32_t high, uint32_t low) {
 
 }  // namespace
 
+void PassageIndex::SortEntries(std::vector<Entry>* entries) {
+  auto less = [](const Entry& x, const Entry& y) {
+    if (x.hash_high != y.hash_high) return x.hash_high < y.hash_high;
+    if (x.hash_low != y.hash_low) return x.hash_low < y.hash_low;
+    return x.doc < y.doc;
+  };
+  const size_t n = entries->size();
+  if (n < (size_t{1} << 16)) {
+    std::sort(entries->begin(), entries->end(), less);
+    return;
+  }
+  // Hashes are uniform, so one counting-sort pass on the top 16 bits leaves buckets of about
+  // n / 65536 entries, each finished by a small comparison sort that stays in cache.
+  constexpr int kBits = 16;
+  std::vector<size_t> start((size_t{1} << kBits) + 1, 0);
+  for (const Entry& e : *entries) ++start[(e.hash_high >> (32 - kBits)) + 1];
+  for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+  std::vector<Entry> sorted(n);
+  std::vector<size_t> next(start.begin(), start.end() - 1);
+  for (const Entry& e : *entries) sorted[next[e.hash_high >> (32 - kBits)]++] = e;
+  for (size_t b = 0; b + 1 < start.size(); ++b) {
+    std::sort(sorted.begin() + static_cast<ptrdiff_t>(start[b]),
+              sorted.begin() + static_cast<ptrdiff_t>(start[b + 1]), less);
+  }
+  entries->swap(sorted);
+}
+
 uint32_t WinnowWindow(uint32_t min_words, uint32_t shingle_size) {
   assert(shingle_size >= 1 && shingle_size <= min_words);
   return min_words - shingle_size + 1;
@@ -117,11 +144,7 @@ void PassageIndex::Build() {
   assert(!built_);
   built_ = true;
   std::vector<uint64_t>().swap(scratch_);
-  std::sort(entries_.begin(), entries_.end(), [](const Entry& x, const Entry& y) {
-    if (x.hash_high != y.hash_high) return x.hash_high < y.hash_high;
-    if (x.hash_low != y.hash_low) return x.hash_low < y.hash_low;
-    return x.doc < y.doc;
-  });
+  SortEntries(&entries_);
 
   // One pass: drop duplicate entries and the runs longer than max_df, compacting in place.
   const size_t n = entries_.size();

@@ -18,11 +18,12 @@
 //
 // Clustering stores, per distinct token sequence ("variant"), the token hashes and folded text of
 // the quotation, and per occurrence its document, original span and original text. Build() finds
-// candidate pairs of variants through an inverted index of word bigrams with a document-frequency
-// cap, verifies them with the edit-tolerant Aligner (Smith–Waterman-style local alignment with
-// X-drop extension, see naql/aligner.h) and joins accepted pairs with union–find. The bigram is
-// the unit because it matches the aligner's 2-word seeds: a pair that shares no bigram would give
-// the aligner no seed either, and every shared bigram is a seed.
+// candidate pairs of variants through an inverted index of word bigrams (each variant probing a
+// bounded number of the nearest earlier variants per bigram), verifies them, and joins accepted pairs with union–find. Verification is global for
+// similarity (the longest common subsequence of the words: a quotation is a unit, and edits are
+// scattered through it, which local alignment with an X-drop cut-off under-counts) and local for
+// containment (the edit-tolerant Aligner, Smith–Waterman scoring with X-drop extension, see
+// naql/aligner.h), so that a short quotation is contained in a long one only as one stretch.
 
 #include "naql/quotes.h"
 
@@ -37,6 +38,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "arabic_folds.h"
+#include "naql/status.h"
 #include "utf8.h"
 
 namespace naql {
@@ -206,12 +208,13 @@ bool IsWordLike(char32_t c) {
 }
 
 // A mark at i stands where an opening mark would: after the start, a space or punctuation other
-// than closing punctuation, and before something that can begin a quotation.
+// than a closing bracket (":”إن" opens after the colon), and before something that can begin a
+// quotation (not a space, not closing punctuation).
 bool CanOpen(const Decoded& text, size_t i) {
   const char32_t before = text.Before(i);
   const char32_t after = text.After(i);
-  const bool boundary_before = before == 0 || IsSpace(before) ||
-                               (!IsWordLike(before) && !IsClosingPunctuation(before));
+  const bool boundary_before =
+      !IsWordLike(before) && before != ')' && before != ']' && before != '}';
   return boundary_before && after != 0 && !IsSpace(after) && !IsClosingPunctuation(after);
 }
 
@@ -586,6 +589,8 @@ void QuoteDetector::Detect(absl::string_view original, std::vector<Quotation>* o
                         MatchVerb(verbs_, absl::string_view(buffer, size));
       i = word_end;
       if (!verb) continue;
+      // Pairs that close before this verb can be skipped from now on.
+      while (verb_cursor < outer.size() && outer[verb_cursor].close < word_end) ++verb_cursor;
 
       // Look for the colon: same sentence, same line, few words.
       size_t colon = n;
@@ -617,6 +622,7 @@ void QuoteDetector::Detect(absl::string_view original, std::vector<Quotation>* o
       }
       // Run to the end of the sentence, stepping over marked pairs, at most max_words words.
       size_t end = start;
+      size_t keep_until = start;  // the end of the last pair stepped over: never trimmed
       uint32_t count = 0;
       size_t k = start;
       while (k < n) {
@@ -626,7 +632,7 @@ void QuoteDetector::Detect(absl::string_view original, std::vector<Quotation>* o
           count += text.Words(k, pair->close + 1);
           if (count > options_.max_words) break;
           k = pair->close + 1;
-          end = k;
+          end = keep_until = k;
           continue;
         }
         if (text.is_word[k] && (k == 0 || !text.is_word[k - 1])) {
@@ -635,17 +641,9 @@ void QuoteDetector::Detect(absl::string_view original, std::vector<Quotation>* o
         ++k;
         end = k;
       }
-      // Drop stray marks and white space at the end.
-      while (end > start && (IsSpace(text.cps[end - 1]) || IsInvisible(text.cps[end - 1]) ||
-                             FamilyOf(text.cps[end - 1]) != Family::kNone)) {
-        // A mark that closes a pair we stepped over is part of the quotation.
-        if (FamilyOf(text.cps[end - 1]) != Family::kNone) {
-          bool closes_pair = false;
-          for (size_t p = verb_cursor; p < outer.size() && outer[p].open < end; ++p) {
-            if (outer[p].close == end - 1 && outer[p].open >= start) closes_pair = true;
-          }
-          if (closes_pair) break;
-        }
+      // Drop white space and stray (unpaired) marks at the end.
+      while (end > keep_until && (IsSpace(text.cps[end - 1]) || IsInvisible(text.cps[end - 1]) ||
+                                  FamilyOf(text.cps[end - 1]) != Family::kNone)) {
         --end;
       }
       const uint32_t quote_words = text.Words(start, end);
@@ -655,8 +653,6 @@ void QuoteDetector::Detect(absl::string_view original, std::vector<Quotation>* o
       }
       last_start = start;
       have_last = true;
-      // Pairs that close before this verb can be skipped from now on.
-      while (verb_cursor < outer.size() && outer[verb_cursor].close < word_end) ++verb_cursor;
     }
   }
 
@@ -736,6 +732,103 @@ class DisjointSets {
   std::vector<uint32_t> parent_;
 };
 
+// Code points in a token's stem (valid UTF-8: count the bytes that are not continuation bytes).
+uint32_t StemLetters(const NormalizedText& text, const Token& token) {
+  uint32_t letters = 0;
+  for (char c : StemText(text, token)) letters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return letters;
+}
+
+// One quotation as the verification needs it: folded text, tokens and stem lengths.
+struct LoadedQuote {
+  NormalizedText text;  // only `text.text` is filled (the aligner and TokenSimilarity use no map)
+  std::vector<Token> tokens;
+  std::vector<uint32_t> letters;  // StemLetters per token
+};
+
+// Reusable buffers of CommonWords.
+struct CommonWordsScratch {
+  std::vector<uint32_t> previous, current;  // two rows of the dynamic programming
+  std::vector<uint64_t> sorted;             // the other quotation's hashes, sorted
+  std::vector<uint8_t> a_alone, b_alone;    // per token: no equal hash in the other quotation
+};
+
+// True when the two stems may be spelling variants under the aligner's rule: both have at least
+// fuzzy_min_letters letters and their lengths differ by no more than the allowed edit distance.
+// (The cheap test before TokenSimilarity, which decodes and compares the stems.)
+bool MayBeVariants(uint32_t la, uint32_t lb, const AlignerOptions& options) {
+  if (options.fuzzy_min_letters == 0 || la < options.fuzzy_min_letters ||
+      lb < options.fuzzy_min_letters) {
+    return false;
+  }
+  const uint32_t max_distance = options.fuzzy_two_edit_letters != 0 &&
+                                        la >= options.fuzzy_two_edit_letters &&
+                                        lb >= options.fuzzy_two_edit_letters
+                                    ? 2
+                                    : 1;
+  return (la > lb ? la - lb : lb - la) <= max_distance;
+}
+
+// Length of the longest common subsequence of two token sequences under `same(i, j)`: the
+// textbook O(nm) dynamic programming over two rows.
+template <typename Same>
+uint32_t Lcs(uint32_t n, uint32_t m, Same same, CommonWordsScratch* s) {
+  s->previous.assign(m + 1, 0);
+  s->current.assign(m + 1, 0);
+  for (uint32_t i = 0; i < n; ++i) {
+    s->current[0] = 0;
+    for (uint32_t j = 0; j < m; ++j) {
+      s->current[j + 1] =
+          same(i, j) ? s->previous[j] + 1 : std::max(s->previous[j + 1], s->current[j]);
+    }
+    std::swap(s->previous, s->current);
+  }
+  return s->previous[m];
+}
+
+// Marks the tokens of `x` whose hash does not occur in `y`.
+void MarkAlone(const LoadedQuote& x, const LoadedQuote& y, CommonWordsScratch* s,
+               std::vector<uint8_t>* alone) {
+  s->sorted.clear();
+  for (const Token& token : y.tokens) s->sorted.push_back(token.hash);
+  std::sort(s->sorted.begin(), s->sorted.end());
+  alone->resize(x.tokens.size());
+  for (size_t i = 0; i < x.tokens.size(); ++i) {
+    (*alone)[i] = !std::binary_search(s->sorted.begin(), s->sorted.end(), x.tokens[i].hash);
+  }
+}
+
+// The number of words two quotations have in common, in order: the longest common subsequence of
+// their tokens, the matches of the best global alignment with insertions, deletions and
+// substitutions, which is what "the same quotation with words dropped, added or changed"
+// preserves. Words match when their hashes are equal or, as in the aligner, when they are
+// spelling variants (TokenSimilarity > 0). Variants are only looked for when equal words alone
+// leave the similarity 2 · common / (n + m) below `target` but at least half of it (so that
+// a few respelled words can matter), and only between words that have no equal partner in the
+// other quotation: this keeps the costly stem comparisons to the few edited words.
+uint32_t CommonWords(const LoadedQuote& a, const LoadedQuote& b, const AlignerOptions& options,
+                     double target, CommonWordsScratch* s) {
+  const uint32_t n = static_cast<uint32_t>(a.tokens.size());
+  const uint32_t m = static_cast<uint32_t>(b.tokens.size());
+  const uint32_t exact = Lcs(
+      n, m, [&](uint32_t i, uint32_t j) { return a.tokens[i].hash == b.tokens[j].hash; }, s);
+  const double similarity = 2.0 * exact / (n + m);
+  if (similarity >= target || similarity < target / 2 || options.fuzzy_min_letters == 0) {
+    return exact;
+  }
+  MarkAlone(a, b, s, &s->a_alone);
+  MarkAlone(b, a, s, &s->b_alone);
+  return Lcs(
+      n, m,
+      [&](uint32_t i, uint32_t j) {
+        if (a.tokens[i].hash == b.tokens[j].hash) return true;
+        return s->a_alone[i] && s->b_alone[j] &&
+               MayBeVariants(a.letters[i], b.letters[j], options) &&
+               TokenSimilarity(&a.text, a.tokens[i], &b.text, b.tokens[j], options) > 0;
+      },
+      s);
+}
+
 uint64_t BigramHash(uint64_t first, uint64_t second) {
   const uint64_t words[2] = {first, second};
   return XXH3_64bits(words, sizeof(words));
@@ -771,9 +864,10 @@ absl::Status QuoteClustererOptions::Validate() const {
     return absl::InvalidArgumentError(absl::StrCat(
         "QuoteClustererOptions.min_shared_bigrams must be in 1..1000, got ", min_shared_bigrams));
   }
-  if (max_df < 2 || max_df > (1u << 31)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("QuoteClustererOptions.max_df must be in 2..2^31, got ", max_df));
+  if (max_probes_per_bigram < 1 || max_probes_per_bigram > (1u << 20)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "QuoteClustererOptions.max_probes_per_bigram must be in 1..2^20, got ",
+        max_probes_per_bigram));
   }
   return absl::OkStatus();
 }
@@ -916,14 +1010,14 @@ std::vector<RepeatedQuote> QuoteClusterer::Build() const {
                             }),
                 entries.end());
 
-  // Postings of the useful bigrams (2 <= df <= max_df), and each variant's list of them (CSR).
+  // Postings of the bigrams found in at least two variants, and each variant's list of them (CSR).
   std::vector<uint32_t> postings;        // variants, grouped by bigram, ascending in each group
   std::vector<uint32_t> posting_begin;   // per useful bigram; one extra at the end
   std::vector<uint32_t> variant_bigram_count(num_variants + 1, 0);
   for (size_t i = 0; i < entries.size();) {
     size_t j = i;
     while (j < entries.size() && entries[j].bigram == entries[i].bigram) ++j;
-    if (j - i >= 2 && j - i <= options_.max_df) {
+    if (j - i >= 2) {
       posting_begin.push_back(static_cast<uint32_t>(postings.size()));
       for (size_t k = i; k < j; ++k) {
         postings.push_back(entries[k].variant);
@@ -949,31 +1043,39 @@ std::vector<RepeatedQuote> QuoteClusterer::Build() const {
   // 2. Candidates and verification, variant by variant against the earlier ones.
   std::vector<uint32_t> shared(num_variants, 0);
   std::vector<uint32_t> touched;
-  NormalizedText text_a, text_b;
-  std::vector<Token> tokens_a, tokens_b;
+  LoadedQuote quote_u, quote_v;
+  CommonWordsScratch common_scratch;
   std::vector<Span> spans;
   AlignScratch scratch;
-  auto load = [this](uint32_t v, NormalizedText* text, std::vector<Token>* tokens) {
+  auto load = [this](uint32_t v, LoadedQuote* quote) {
     const Variant& variant = variants_[v];
-    text->text.assign(texts_, variant.text_begin, variant.text_size);
-    tokens->resize(variant.token_count);
+    quote->text.text.assign(texts_, variant.text_begin, variant.text_size);
+    quote->tokens.resize(variant.token_count);
+    quote->letters.resize(variant.token_count);
     for (uint32_t t = 0; t < variant.token_count; ++t) {
       const StoredToken& stored = tokens_[variant.token_begin + t];
-      Token& token = (*tokens)[t];
+      Token& token = quote->tokens[t];
       token = Token();
       token.hash = stored.hash;
       token.folded_begin = stored.folded_begin;
       token.stem_begin = stored.stem_begin;
       token.folded_end = stored.folded_end;
+      quote->letters[t] = StemLetters(quote->text, token);
     }
   };
+  const AlignerOptions& aligner_options = aligner_.options();
   const bool containment_possible = options_.min_containment <= 1.0;
   for (uint32_t v = 0; v < num_variants; ++v) {
     touched.clear();
     for (uint32_t k = variant_bigram_count[v]; k < variant_bigram_count[v + 1]; ++k) {
+      // The nearest earlier variants holding bigram b: those just before v in its posting list.
       const uint32_t b = variant_bigrams[k];
-      for (uint32_t p = posting_begin[b]; p < posting_begin[b + 1] && postings[p] < v; ++p) {
-        if (shared[postings[p]]++ == 0) touched.push_back(postings[p]);
+      const uint32_t* const first = postings.data() + posting_begin[b];
+      const uint32_t* const last = postings.data() + posting_begin[b + 1];
+      const uint32_t* p = std::lower_bound(first, last, v);
+      for (uint32_t probes = 0; p != first && probes < options_.max_probes_per_bigram; ++probes) {
+        const uint32_t u = *--p;
+        if (shared[u]++ == 0) touched.push_back(u);
       }
     }
     std::sort(touched.begin(), touched.end());
@@ -985,25 +1087,32 @@ std::vector<RepeatedQuote> QuoteClusterer::Build() const {
       if (sets.Find(u) == sets.Find(v)) continue;
       const uint32_t n = variants_[u].token_count, m = variants_[v].token_count;
       const uint32_t shorter = std::min(n, m);
-      const double best_similarity = 2.0 * shorter / (n + m);
+      const bool may_be_similar = 2.0 * shorter / (n + m) >= options_.min_similarity;
       const bool may_contain = containment_possible && shorter >= options_.min_containment_words;
-      if (best_similarity < options_.min_similarity && !may_contain) continue;
+      if (!may_be_similar && !may_contain) continue;
       if (!loaded_v) {
-        load(v, &text_b, &tokens_b);
+        load(v, &quote_v);
         loaded_v = true;
       }
-      load(u, &text_a, &tokens_a);
-      aligner_.Align(TokenSequence{&text_a, tokens_a}, TokenSequence{&text_b, tokens_b}, &spans,
-                     &scratch);
-      uint32_t matches = 0;
-      for (const Span& span : spans) matches += span.matches;
-      const double similarity = 2.0 * matches / (n + m);
-      const double containment = static_cast<double>(matches) / shorter;
-      if (similarity >= options_.min_similarity ||
-          (may_contain && containment >= options_.min_containment &&
-           matches >= options_.min_containment_words)) {
-        sets.Union(u, v);
+      load(u, &quote_u);
+      bool same = false;
+      if (may_be_similar) {
+        const uint32_t common = CommonWords(quote_u, quote_v, aligner_options,
+                                            options_.min_similarity, &common_scratch);
+        same = 2.0 * common / (n + m) >= options_.min_similarity;
       }
+      if (!same && may_contain) {
+        // Containment must be local: the shorter quotation's words in one stretch of the longer,
+        // not scattered over it (function words recur everywhere in a long quotation), so it is
+        // measured on the aligner's local alignments.
+        aligner_.Align(TokenSequence{&quote_u.text, quote_u.tokens},
+                       TokenSequence{&quote_v.text, quote_v.tokens}, &spans, &scratch);
+        uint32_t matches = 0;
+        for (const Span& span : spans) matches += span.matches;
+        same = matches >= options_.min_containment_words &&
+               static_cast<double>(matches) / shorter >= options_.min_containment;
+      }
+      if (same) sets.Union(u, v);
     }
   }
 

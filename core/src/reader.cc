@@ -156,7 +156,7 @@ class DocumentReader::Impl : public internal::ProblemSink {
   ~Impl() override {
     format_.reset();
     stream_.reset();
-    for (size_t i = 0; i < files_.size(); ++i) {
+    for (size_t i = 0; reread_fds_ != nullptr && i < files_.size(); ++i) {
       int fd = reread_fds_[i].load(std::memory_order_relaxed);
       if (fd >= 0) ::close(fd);
     }
@@ -164,6 +164,7 @@ class DocumentReader::Impl : public internal::ProblemSink {
 
   absl::Status Report(absl::string_view location, absl::Status status, bool skipped) override {
     if (skipped) skipped_.fetch_add(1, std::memory_order_relaxed);
+    ++problems_;
     if (on_problem_) on_problem_(InputProblem{std::string(location), status, skipped});
     return options_.strict ? status : absl::OkStatus();
   }
@@ -220,15 +221,16 @@ class DocumentReader::Impl : public internal::ProblemSink {
         if (next_input_ >= files_.size()) return false;
         const uint32_t index = next_input_++;
         NAQL_ASSIGN_OR_RETURN(bool opened, OpenInput(index));
-        if (!opened) continue;
+        if (!opened) {
+          FinishInput(index);
+          continue;
+        }
       }
       absl::StatusOr<bool> more = format_->Next(doc, locator);
       bytes_read_.store(finished_bytes_ + stream_->consumed(), std::memory_order_relaxed);
       if (!more.ok()) return more.status();
       if (!*more) {
-        finished_bytes_ += stream_->consumed();
-        format_.reset();
-        stream_.reset();
+        FinishInput(current_);
         continue;
       }
       locator->input = current_;
@@ -298,8 +300,9 @@ class DocumentReader::Impl : public internal::ProblemSink {
   // Appends the input files below `dir` in byte-wise order of their paths.
   absl::Status ExpandDirectory(const std::string& dir) {
     std::vector<std::pair<std::string, uint64_t>> found;  // path, size
+    const uint64_t problems_before = problems_;
     NAQL_RETURN_IF_ERROR(Walk(dir, &found));
-    if (found.empty()) {
+    if (found.empty() && problems_ == problems_before) {  // else the problems say why
       NAQL_RETURN_IF_ERROR(
           Report(dir,
                  MakeProblem(absl::StatusCode::kInvalidArgument, dir,
@@ -320,18 +323,27 @@ class DocumentReader::Impl : public internal::ProblemSink {
     return absl::OkStatus();
   }
 
+  // Collects the input files below `dir`. Entries are visited in sorted order so that problems
+  // are reported in the same order on every run (readdir's order is the file system's).
   absl::Status Walk(const std::string& dir, std::vector<std::pair<std::string, uint64_t>>* found) {
+    std::vector<std::pair<std::string, bool>> entries;  // name, is a directory (not a link to one)
     std::error_code error;
     std::filesystem::directory_iterator it(dir, error);
     if (error) return Report(dir, ErrnoToStatus(error.value(), dir), /*skipped=*/true);
     for (; it != std::filesystem::directory_iterator(); it.increment(error)) {
       if (error) break;
-      const std::string name = it->path().filename().string();
+      std::string name = it->path().filename().string();
       if (name.empty() || name[0] == '.') continue;  // hidden files and directories
-      std::string child = JoinPath(dir, name);
       std::error_code type_error;
-      // symlink_status: a link to a directory is not a directory here, so it is not followed.
-      if (it->is_directory(type_error) && !it->is_symlink(type_error)) {
+      // A link to a directory is not walked: no cycles, and each file is read once.
+      const bool is_directory = it->is_directory(type_error) && !it->is_symlink(type_error);
+      entries.emplace_back(std::move(name), is_directory);
+    }
+    if (error) NAQL_RETURN_IF_ERROR(Report(dir, ErrnoToStatus(error.value(), dir), true));
+    std::sort(entries.begin(), entries.end());
+    for (const auto& [name, is_directory] : entries) {
+      std::string child = JoinPath(dir, name);
+      if (is_directory) {
         NAQL_RETURN_IF_ERROR(Walk(child, found));
         continue;
       }
@@ -352,7 +364,6 @@ class DocumentReader::Impl : public internal::ProblemSink {
       }
       found->emplace_back(std::move(child), static_cast<uint64_t>(st.st_size));
     }
-    if (error) return Report(dir, ErrnoToStatus(error.value(), dir), /*skipped=*/true);
     return absl::OkStatus();
   }
 
@@ -441,6 +452,18 @@ class DocumentReader::Impl : public internal::ProblemSink {
     return true;
   }
 
+  // Closes the input being read, if any, and counts `index` as read in full: its size when known
+  // (so that bytes_read() ends at total_bytes() even when a file was cut short or could not be
+  // opened), otherwise what was consumed.
+  void FinishInput(uint32_t index) {
+    const InputFile& file = files_[index];
+    const uint64_t consumed = stream_ != nullptr ? stream_->consumed() : 0;
+    finished_bytes_ += file.size_known ? file.size : consumed;
+    bytes_read_.store(finished_bytes_, std::memory_order_relaxed);
+    format_.reset();
+    stream_.reset();
+  }
+
   // False (after reporting) when the id was seen before.
   absl::StatusOr<bool> CheckId(const Document& doc, const DocumentLocator& locator) {
     const XXH128_hash_t hash = XXH3_128bits_withSeed(doc.id.data(), doc.id.size(), kIdHashSeed);
@@ -469,6 +492,7 @@ class DocumentReader::Impl : public internal::ProblemSink {
   // concurrently with that store.
   std::unique_ptr<std::atomic<int>[]> reread_fds_;
   uint32_t kept_open_ = 0;
+  uint64_t problems_ = 0;  // reported so far
 
   uint32_t next_input_ = 0;
   uint32_t current_ = 0;

@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "naql/clusters.h"
+#include "naql/pair_verifier.h"
 #include "naql/status.h"
 #include "parallel.h"
 
@@ -42,6 +43,7 @@ absl::Status ScanOptions::Validate() const {
   NAQL_RETURN_IF_ERROR(fingerprint.Validate());
   NAQL_RETURN_IF_ERROR(lsh.Validate(fingerprint.minhash.num_perm));
   NAQL_RETURN_IF_ERROR(passage.Validate());
+  NAQL_RETURN_IF_ERROR(quotes.Validate());
   AlignerOptions effective = aligner;
   effective.min_words = fingerprint.min_words;
   effective.seed_size = fingerprint.shingle.size;
@@ -61,6 +63,7 @@ class Scanner::Impl {
         lsh_(options.lsh, options.fingerprint.minhash.num_perm),
         passages_(options.passage),
         aligner_(EffectiveAlignerOptions(options)),
+        quote_clusterer_(options.quotes, &fingerprinter_.normalizer(), &fingerprinter_.tokenizer()),
         documents_(documents),
         stats_(stats) {}
 
@@ -72,18 +75,26 @@ class Scanner::Impl {
     NAQL_RETURN_IF_ERROR(FingerprintAll());
     stats_->fingerprint_seconds = SecondsSince(start);
 
-    start = Clock::now();
-    std::vector<Candidate> candidates = FindCandidates();
-    stats_->candidate_seconds = SecondsSince(start);
+    if (options_.find_pairs) {
+      start = Clock::now();
+      std::vector<Candidate> candidates = FindCandidates();
+      stats_->candidate_seconds = SecondsSince(start);
 
-    start = Clock::now();
-    NAQL_RETURN_IF_ERROR(VerifyAll(candidates, sink));
-    stats_->verify_seconds = SecondsSince(start);
+      start = Clock::now();
+      NAQL_RETURN_IF_ERROR(VerifyAll(candidates, sink));
+      stats_->verify_seconds = SecondsSince(start);
+    }
 
     for (const Cluster& cluster : BuildClusters(
              static_cast<uint32_t>(documents_->size()), duplicate_pairs_,
              [this](uint32_t doc) -> absl::string_view { return (*documents_)[doc].meta.date; })) {
       sink->OnCluster(cluster);
+    }
+    if (options_.find_quotes) {
+      for (const RepeatedQuote& quote : quote_clusterer_.Build()) {
+        ++stats_->quotes;
+        sink->OnQuote(quote);
+      }
     }
     return absl::OkStatus();
   }
@@ -136,16 +147,21 @@ class Scanner::Impl {
     std::vector<DocumentLocator> batch_locators, next_locators;
     std::vector<DocumentFingerprint> fingerprints;
     std::vector<std::string> stored;
+    std::vector<std::vector<PreparedQuotation>> quotations;
     NAQL_RETURN_IF_ERROR(ReadBatch(&batch, &batch_locators));
     const uint32_t num_perm = options_.fingerprint.minhash.num_perm;
 
     while (!batch.empty()) {
       fingerprints.resize(batch.size());
       stored.assign(batch.size(), std::string());
+      quotations.resize(batch.size());
       std::thread workers([&] {
         internal::ParallelFor(batch.size(), threads, [&](size_t i, unsigned worker) {
-          fingerprinter_.Fingerprint(batch[i].text, &scratch[worker], &fingerprints[i]);
-          if (!reader_->Rereadable(batch_locators[i].input)) stored[i] = Compress(batch[i].text);
+          if (options_.find_pairs) {
+            fingerprinter_.Fingerprint(batch[i].text, &scratch[worker], &fingerprints[i]);
+            if (!reader_->Rereadable(batch_locators[i].input)) stored[i] = Compress(batch[i].text);
+          }
+          if (options_.find_quotes) quote_clusterer_.Prepare(batch[i].text, &quotations[i]);
         });
       });
       absl::Status read_status = ReadBatch(&next_batch, &next_locators);
@@ -161,15 +177,18 @@ class Scanner::Impl {
         scanned.location = std::move(doc.location);
         scanned.words = fingerprints[i].words;
         documents_->push_back(std::move(scanned));
-        locators_.push_back(batch_locators[i]);
-        stored_texts_.push_back(std::move(stored[i]));
-        signatures_.insert(signatures_.end(), fingerprints[i].signature.begin(),
-                           fingerprints[i].signature.end());
-        if (fingerprints[i].words > 0) {
-          lsh_.Add(index, absl::MakeConstSpan(signatures_).subspan(
-                              static_cast<size_t>(index) * num_perm, num_perm));
+        if (options_.find_pairs) {
+          locators_.push_back(batch_locators[i]);
+          stored_texts_.push_back(std::move(stored[i]));
+          signatures_.insert(signatures_.end(), fingerprints[i].signature.begin(),
+                             fingerprints[i].signature.end());
+          if (fingerprints[i].words > 0) {
+            lsh_.Add(index, absl::MakeConstSpan(signatures_).subspan(
+                                static_cast<size_t>(index) * num_perm, num_perm));
+          }
+          if (options_.find_partial) passages_.Add(index, fingerprints[i].passages);
         }
-        if (options_.find_partial) passages_.Add(index, fingerprints[i].passages);
+        if (options_.find_quotes) quote_clusterer_.AddPrepared(index, quotations[i]);
         stats_->bytes += batch[i].text.size();
       }
       stats_->documents = documents_->size();
@@ -180,7 +199,8 @@ class Scanner::Impl {
     stats_->skipped = reader_->skipped();
     stats_->fingerprint_bytes = signatures_.capacity() * sizeof(uint32_t) +
                                 passages_.memory_bytes() +
-                                locators_.capacity() * sizeof(DocumentLocator);
+                                locators_.capacity() * sizeof(DocumentLocator) +
+                                quote_clusterer_.MemoryUsage();
     return absl::OkStatus();
   }
 
@@ -296,19 +316,8 @@ class Scanner::Impl {
         PairReport& report = reports[i];
         report.a = a;
         report.b = b;
-        report.spans = aligner_.Align(text_a.sequence(), text_b.sequence());
-        if (report.spans.empty()) return;
+        if (!VerifyPair(aligner_, text_a, text_b, &report)) return;
         found[i] = 1;
-        uint64_t covered_a = 0, covered_b = 0;
-        for (const Span& span : report.spans) {
-          covered_a += span.a_words();
-          covered_b += span.b_words();
-        }
-        const size_t words_a = text_a.tokens.size(), words_b = text_b.tokens.size();
-        report.coverage_a = words_a ? static_cast<double>(covered_a) / words_a : 0.0;
-        report.coverage_b = words_b ? static_cast<double>(covered_b) / words_b : 0.0;
-        const double shorter_cover = words_a <= words_b ? report.coverage_a : report.coverage_b;
-        report.kind = shorter_cover >= kDuplicateCoverage ? PairKind::kDuplicate : PairKind::kReuse;
         if (candidate.from_lsh) {
           report.jaccard = EstimateJaccard(
               absl::MakeConstSpan(signatures_).subspan(static_cast<size_t>(a) * num_perm, num_perm),
@@ -336,6 +345,7 @@ class Scanner::Impl {
   LshIndex lsh_;
   PassageIndex passages_;
   Aligner aligner_;
+  QuoteClusterer quote_clusterer_;
   std::vector<ScannedDocument>* documents_;
   ScanStats* stats_;
   DocumentReader* reader_ = nullptr;

@@ -111,6 +111,10 @@ struct AlignerOptions {
   // fuzzy_two_edit_letters must not be below fuzzy_min_letters.
   uint32_t fuzzy_min_letters = 4;
   uint32_t fuzzy_two_edit_letters = 7;
+  // Also variants, whatever their length: a stem of at least two letters and the same stem behind
+  // one proclitic letter و ف ب ل ك, which the tokenizer strips only from longer words (من/ومن,
+  // لا/ولا, ان/بان).
+  bool fuzzy_proclitics = true;
 
   // InvalidArgument naming the first field out of range.
   absl::Status Validate() const;
@@ -179,10 +183,10 @@ class Aligner {
 };
 
 // Similarity in [0, 1] of two stems (folded UTF-8, as StemText returns them): 1 when they are
-// equal; 1 − d / max(length) when they are spelling variants under `options`' rule, d being their
-// optimal-string-alignment distance in code points (Levenshtein plus adjacent transpositions, so
-// اميركي/امريكي is at distance 1); 0 otherwise. Stems longer than 32 code points are variants
-// only when equal.
+// equal; 1 − d / max(length) when they are spelling variants under `options`' rules, d being
+// their optimal-string-alignment distance in code points (Levenshtein plus adjacent
+// transpositions, so اميركي/امريكي is at distance 1; a proclitic form is at distance 1); 0
+// otherwise. Stems longer than 32 code points are variants only when equal.
 double StemSimilarity(absl::string_view a_stem, absl::string_view b_stem,
                       const AlignerOptions& options);
 

@@ -26,6 +26,7 @@
 #include "naql/minhash.h"
 #include "naql/normalizer.h"
 #include "naql/passage_index.h"
+#include "naql/quotes.h"
 #include "naql/shingler.h"
 #include "naql/tokenizer.h"
 
@@ -36,6 +37,7 @@ struct FingerprintOptions {
   TokenizerOptions tokenizer;
   ShingleOptions shingle;  // words per shingle (default 5)
   MinHashOptions minhash;  // permutations (default 128)
+  QuoteDetectorOptions quotes;  // quotations found by Analyze()
   // Any passage of at least this many words shared by two articles yields a shared passage
   // fingerprint: winnowing keeps one shingle in every window of min_words - shingle + 1 shingles.
   uint32_t min_words = 8;
@@ -62,10 +64,11 @@ struct FingerprintScratch {
   std::vector<uint64_t> shingles;
 };
 
-// An article prepared for alignment: folded text and tokens.
+// An article prepared for alignment: folded text, tokens and quotations.
 struct AnalyzedText {
   NormalizedText folded;
   std::vector<Token> tokens;
+  std::vector<Quotation> quotations;  // in original offsets; flags spans as quotes
   // A view for the Aligner; valid while *this lives and is not modified.
   TokenSequence sequence() const { return TokenSequence{&folded, tokens}; }
 };
@@ -81,6 +84,7 @@ class Fingerprinter {
 
   void Fingerprint(absl::string_view text, FingerprintScratch* scratch,
                    DocumentFingerprint* out) const;
+  // Normalizes, tokenizes and finds the quotations of `text`.
   void Analyze(absl::string_view text, AnalyzedText* out) const;
 
  private:
@@ -88,6 +92,7 @@ class Fingerprinter {
   Normalizer normalizer_;
   Tokenizer tokenizer_;
   MinHasher minhasher_;
+  QuoteDetector quote_detector_;
 };
 
 }  // namespace naql

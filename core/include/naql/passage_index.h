@@ -29,8 +29,9 @@
 //   index.Build();
 //   index.ForEachCandidatePair([&](uint32_t a, uint32_t b, uint32_t shared) { ... });
 //
-// Memory: 12 bytes per (distinct hash, document) entry while adding and after Build(); Build() sorts
-// in place. ForEachCandidatePair() needs 8 bytes per document plus 4 bytes per emitted (a, b)
+// Memory: 12 bytes per (distinct hash, document) entry while adding and after Build(); Build() needs
+// 12 more per entry while it sorts (a bucket pass into a second array, 1.7x faster than an in-place
+// std::sort on 15 million entries; see bench/passage_index_benchmark.cc). ForEachCandidatePair() needs 8 bytes per document plus 4 bytes per emitted (a, b)
 // incidence, in batches of at most PassageIndexOptions::pair_batch incidences.
 //
 // Thread safety: Add() and Build() mutate and need exclusive access. After Build() the index is
@@ -130,7 +131,8 @@ class PassageIndex {
   void Add(uint32_t doc, absl::Span<const PassageFingerprint> fps);
 
   // Sorts the entries by (hash, document) and drops every hash found in more than max_df documents
-  // (see dropped_hashes()). Requires !built(); call once. O(entries log entries), in place.
+  // (see dropped_hashes()). Requires !built(); call once. O(entries log entries); peak memory 24
+  // bytes per entry.
   void Build();
   bool built() const { return built_; }
 
@@ -168,6 +170,9 @@ class PassageIndex {
     uint32_t doc;
   };
   static_assert(sizeof(Entry) == 12, "Entry must stay 12 bytes");
+
+  // Sorts by (hash, doc): a counting sort on the hash's top 16 bits, then std::sort per bucket.
+  static void SortEntries(std::vector<Entry>* entries);
 
   PassageIndexOptions options_;
   std::vector<Entry> entries_;     // unsorted until Build(); then sorted by (hash, doc), unique

@@ -171,24 +171,34 @@ struct QuoteClustererOptions {
   // mostly set phrases that recur without being the same statement. 2..100000.
   uint32_t min_words = 5;
 
-  // Two quotations are the same when their alignment (see below) has
-  //   similarity  2 · matches / (words of a + words of b) >= min_similarity, or
-  //   containment matches / words of the shorter >= min_containment with at least
-  //               min_containment_words matches (one outlet quotes part of what another quotes).
+  // Two quotations are the same when
+  //   similarity  2 · common / (words of a + words of b) >= min_similarity, where common is the
+  //               number of words they share in order (longest common subsequence; equal words
+  //               and spelling variants as the Aligner defines them), or
+  //   containment the Aligner's local alignment of the two matches at least min_containment of
+  //               the shorter quotation's words, and at least min_containment_words of them (one
+  //               outlet quotes part of what another quotes).
   // Default 0.6: the seed fixtures' Milley quotation, 10 words against 9 with two dropped and one
-  // added, scores 0.84; two different 10-word quotations rarely share six words in order.
-  // (0, 1].
+  // added, scores 2 · 8 / 19 = 0.84; two copies of a quotation in which each word was deleted,
+  // replaced or followed by an inserted word with probability 8% each score about 0.7. (0, 1].
   double min_similarity = 0.6;
   // Default 0.9 over at least 8 matched words: a full sentence quoted inside a longer quotation.
   // Set above 1 to disable the containment rule. (0, 2].
   double min_containment = 0.9;
   uint32_t min_containment_words = 8;  // 1..100000
 
-  // Candidate pairs of quotations share at least this many word bigrams... 1..1000.
+  // Candidates: a quotation is compared with the earlier quotations that share at least
+  // min_shared_bigrams word bigrams with it... 1..1000.
   uint32_t min_shared_bigrams = 2;
-  // ... not counting bigrams found in more than max_df distinct quotation texts (set phrases such
-  // as "الولايات المتحدة", which would make every pair of quotations a candidate). 2..2^31.
-  uint32_t max_df = 1000;
+  // ... looking, for each of its bigrams, at no more than this many of the earlier quotation texts
+  // that contain the bigram: the nearest ones in input order. This bounds the work per quotation
+  // whatever the bigram's frequency. A frequency cut-off would not do: the bigrams of a quotation
+  // that recurs in thousands of articles are as frequent as set phrases ("الولايات المتحدة"), and
+  // dropping them would split its cluster. With probing, each copy of a popular quotation finds
+  // earlier copies among the nearest texts holding its bigrams (they are mostly copies of it), so
+  // the chain of accepted pairs keeps the cluster whole, while a set phrase costs only this many
+  // comparisons. Cost of candidate generation: O(bigrams · max_probes_per_bigram). 1..2^20.
+  uint32_t max_probes_per_bigram = 64;
 
   // InvalidArgument naming the first field out of range (including the detector's).
   absl::Status Validate() const;
@@ -236,12 +246,11 @@ class QuoteClusterer {
   size_t MemoryUsage() const;
 
   // Clusters the quotations recorded so far; may be called again after more Add()s.
-  //  1. Candidates: distinct token sequences sharing at least min_shared_bigrams word bigrams of
-  //     document frequency <= max_df (an inverted index over bigrams, each sequence probing the
-  //     postings of its own bigrams: cost the sum of squared bigram frequencies, bounded by max_df).
-  //  2. Verification: the pair is aligned by the Aligner (edit-tolerant, 2-word seeds, spelling
-  //     variants of long words count as matches) and accepted by the similarity or containment
-  //     rule of the options. Pairs already in one cluster are not aligned again.
+  //  1. Candidates: distinct token sequences sharing at least min_shared_bigrams word bigrams,
+  //     found through an inverted index of bigrams probed as max_probes_per_bigram describes.
+  //  2. Verification by the similarity or containment rule of the options (containment is
+  //     measured on local alignments so that a short quotation's words scattered over a long one
+  //     do not count). Pairs already in one cluster are not compared again.
   //  3. Clusters are the connected components of accepted pairs (union–find), so a quotation
   //     similar to either of two others joins them.
   // Returns the clusters with occurrences in at least min_docs distinct documents and at least two

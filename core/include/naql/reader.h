@@ -83,8 +83,9 @@ struct ReaderOptions {
 
   // Largest article (a text file, or a JSONL line) accepted; a larger one is a problem and is
   // skipped without being held in memory. 1 ..= 2^32 - 256 (simdjson's limit is 2^32 - 1 bytes).
-  // Peak memory is about 7 × the longest JSONL line read (line buffer + simdjson's index and string
-  // buffer), or 1 × the longest text file.
+  // Peak memory is about 8 × the longest JSONL line read (line buffer, simdjson's structural index
+  // of 4 bytes per byte and string buffer of 5/3 bytes per byte, the Document's copy), or 1 × the
+  // longest text file; the buffers shrink back after a line above 16 MiB.
   uint64_t max_document_bytes = uint64_t{256} << 20;
 
   // The file descriptor read for "-" (default 0, standard input). Not closed by the reader. Tests
@@ -152,7 +153,7 @@ class DocumentReader {
   // ("path" for a text file, "path:line" for JSONL). Fills *locator when it is not null. Returns
   // false when every input has been read (and false again on later calls). Returns an error only
   // in strict mode, with the first problem met (see the file comment); the reader must not be used
-  // after that.
+  // after that. When it returns false or an error, *doc and *locator hold unspecified values.
   absl::StatusOr<bool> Next(Document* doc, DocumentLocator* locator = nullptr);
 
   // True when documents of input_paths()[input] can be read again with ReadAt: uncompressed regular
@@ -170,6 +171,8 @@ class DocumentReader {
   absl::StatusOr<Document> ReadAt(const DocumentLocator& locator) const;
 
   // Bytes consumed from the inputs so far (compressed bytes for compressed inputs), for progress.
+  // A finished file counts with its full size, even if it was cut short by a problem, so that
+  // bytes_read() == total_bytes() at the end.
   uint64_t bytes_read() const;
   // Sum of the sizes of all inputs, comparable to bytes_read(); 0 when unknown (a pipe or "-" is
   // among the inputs).

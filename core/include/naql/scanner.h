@@ -13,7 +13,8 @@
 //      again, analyzed, and each pair aligned. A pair with at least one span of min_words words is
 //      a finding: a duplicate when the spans cover ≥ 80% of the shorter article's words, else reuse.
 // Findings go to a ScanSink in (a, b) order as they are verified, so output streams; clusters of
-// duplicates follow at the end.
+// duplicates follow at the end, then quotations repeated across articles (detected in phase 1,
+// where only the quotations are kept, and clustered allowing edits: see naql/quotes.h).
 //
 // Example:
 //   naql::ScanOptions options;
@@ -39,6 +40,7 @@
 #include "naql/fingerprinter.h"
 #include "naql/lsh_index.h"
 #include "naql/passage_index.h"
+#include "naql/quotes.h"
 #include "naql/reader.h"
 #include "naql/report.h"
 
@@ -49,7 +51,10 @@ struct ScanOptions {
   LshOptions lsh;                  // threshold, bands × rows
   PassageIndexOptions passage;     // max_df
   AlignerOptions aligner;          // min_words is taken from fingerprint.min_words
+  bool find_pairs = true;          // false: skip fingerprints and pairs (quotations only)
   bool find_partial = true;        // the passage stage; false: whole-article near-duplicates only
+  bool find_quotes = true;         // cluster quotations repeated across articles
+  QuoteClustererOptions quotes;    // min_docs, similarity of repeated quotations
   unsigned threads = 1;            // worker threads, >= 1
   // Candidate pairs verified per batch; bounds the memory of re-read texts.
   uint32_t verify_batch_pairs = 4096;
@@ -74,6 +79,7 @@ struct ScanStats {
   uint64_t candidates = 0;  // distinct pairs verified
   uint64_t pairs = 0;
   uint64_t duplicates = 0;
+  uint64_t quotes = 0;       // repeated quotations
   uint64_t dropped_fingerprints = 0;  // passage fingerprints over max_df
   double fingerprint_seconds = 0;
   double candidate_seconds = 0;
@@ -88,6 +94,8 @@ class ScanSink {
   // A verified pair. The documents are the full articles (text included), valid during the call.
   virtual void OnPair(const PairReport& pair, const Document& a, const Document& b) = 0;
   virtual void OnCluster(const Cluster& cluster) { (void)cluster; }
+  // A quotation repeated across articles (after all pairs and clusters).
+  virtual void OnQuote(const RepeatedQuote& quote) { (void)quote; }
 };
 
 // Progress, called from the thread that called Run() about every 100 ms during long phases.

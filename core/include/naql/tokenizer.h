@@ -24,6 +24,7 @@
 #ifndef NAQL_TOKENIZER_H_
 #define NAQL_TOKENIZER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -66,6 +67,11 @@ class Tokenizer {
   uint64_t HashWord(absl::string_view folded_word) const;
 
  private:
+  // Appends the token of the word at folded bytes [begin_byte, end_byte), code points
+  // [begin_cp, end_cp).
+  void AppendToken(const NormalizedText& text, size_t begin_byte, size_t end_byte,
+                   uint32_t begin_cp, uint32_t end_cp, std::vector<Token>* tokens) const;
+
   TokenizerOptions options_;
 };
 
