@@ -189,7 +189,10 @@ void BM_ReadJsonl(benchmark::State& state) {
   const std::string* paths[] = {&in.plain_path, &in.gzip_path, &in.zstd_path};
   ReadAll(state, {*paths[state.range(0)]}, in.jsonl.size());
 }
-BENCHMARK(BM_ReadJsonl)->ArgName("plain0_gzip1_zstd2")->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ReadJsonl)
+    ->ArgName("plain0_gzip1_zstd2")
+    ->DenseRange(0, 2)
+    ->Unit(benchmark::kMillisecond);
 
 void BM_ParseJsonlInMemory(benchmark::State& state) {
   const Inputs& in = GetInputs();

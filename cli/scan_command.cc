@@ -36,7 +36,9 @@ Output formats (--format):
 How it works: articles are normalized and cut into word shingles; MinHash + LSH finds near-
 duplicate articles (--threshold), winnowed passage fingerprints find shared passages of
 --min-words words (fingerprints in more than --max-df articles are boilerplate and ignored);
-every candidate pair is then aligned word by word.
+every candidate pair is then aligned word by word. Lines that one source (the "source" field)
+repeats in --boilerplate-docs articles or more — site chrome, bylines, footers — are boilerplate:
+they never make or join a passage (--keep-boilerplate turns this off).
 
 Exit codes: 0 pairs found, 1 none found, 2 error. Malformed input is reported on stderr with
 file and line and skipped (counted in the summary); with --strict it is fatal.
@@ -51,6 +53,7 @@ struct ScanFlags {
   std::vector<std::string> inputs;
   ScanOptions options;
   bool no_partial = false;
+  bool keep_boilerplate = false;
 };
 
 int RunScan(ScanFlags& flags, Context* context) {
@@ -60,6 +63,7 @@ int RunScan(ScanFlags& flags, Context* context) {
   ScanOptions& options = flags.options;
   options.threads = flags.common.ResolvedThreads();
   options.find_partial = !flags.no_partial;
+  options.remove_boilerplate = !flags.keep_boilerplate;
   if (absl::Status status = options.Validate(); !status.ok()) return diagnostics.Fail(status);
 
   ProgressLine progress(flags.common.ShowProgress());
@@ -115,7 +119,9 @@ int RunScan(ScanFlags& flags, Context* context) {
   diagnostics.Info(absl::StrCat(
       stats.documents, " documents, ", stats.bytes, " bytes; candidates: ", stats.lsh_candidates,
       " from LSH, ", stats.passage_candidates, " from passages, ", stats.candidates,
-      " distinct; ", stats.dropped_fingerprints, " boilerplate fingerprints dropped; fingerprints ",
+      " distinct; ", stats.dropped_fingerprints, " fingerprints over --max-df dropped; ",
+      stats.boilerplate_lines, " boilerplate lines in ", stats.boilerplate_documents,
+      " articles; fingerprints ",
       stats.fingerprint_bytes, " bytes; phases ", stats.fingerprint_seconds, " / ",
       stats.candidate_seconds, " / ", stats.verify_seconds, " s"));
   return stats.pairs > 0 ? kExitFound : kExitNothing;
@@ -135,6 +141,11 @@ void RegisterScan(CLI::App* app, Context* context) {
   AddMatchingFlags(command, &flags->options);
   command->add_flag("--no-partial", flags->no_partial,
                     "Whole-article near-duplicates only (skip the passage stage)");
+  command->add_flag("--keep-boilerplate", flags->keep_boilerplate,
+                    "Do not detect boilerplate lines (site chrome repeated within a source)");
+  command->add_option("--boilerplate-docs", flags->options.boilerplate.min_docs,
+                      "A line in this many articles of one source is boilerplate")
+      ->capture_default_str()->type_name("N")->check(Bounded(2u, 1u << 31));
   AddRunFlags(command, &flags->common);
   command->callback([flags, context] { context->exit_code = RunScan(*flags, context); });
 }

@@ -44,7 +44,7 @@ std::string ChromiumPath() {
 }
 
 // Runs a shell command; returns its standard output and sets *status to its exit status.
-std::string Run(const std::string& command, int* status) {
+std::string RunShell(const std::string& command, int* status) {
   std::string output;
   std::FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) {
@@ -248,7 +248,7 @@ class HtmlBrowserTest : public ::testing::Test {
   void TearDown() override {
     if (!dir_.empty()) {
       int status = 0;
-      Run("rm -rf '" + dir_ + "'", &status);
+      RunShell("rm -rf '" + dir_ + "'", &status);
     }
   }
 
@@ -260,7 +260,7 @@ class HtmlBrowserTest : public ::testing::Test {
         "--no-first-run --disable-background-networking --disable-component-update --disable-sync "
         "--virtual-time-budget=10000 --user-data-dir='" + dir_ + "/profile' " + action + " '" +
         url + "' 2>'" + dir_ + "/chromium.err'";
-    std::string out = Run(command, &status);
+    std::string out = RunShell(command, &status);
     EXPECT_EQ(status, 0) << command << "\n" << ReadFileOrDie(dir_ + "/chromium.err");
     return out;
   }
@@ -292,7 +292,9 @@ std::vector<JsonlPair> ReadJsonlPairs(const std::string& jsonl) {
     JsonlPair pair;
     pair.a = std::string(record["a"].get_string().value());
     pair.b = std::string(record["b"].get_string().value());
-    for (simdjson::dom::element span : record["spans"].get_array().value()) {
+    simdjson::dom::array spans;
+    EXPECT_EQ(record["spans"].get(spans), simdjson::SUCCESS);
+    for (simdjson::dom::element span : spans) {
       JsonlSpan s;
       s.a_text = std::string(span["a_text"].get_string().value());
       s.b_text = std::string(span["b_text"].get_string().value());
@@ -323,9 +325,9 @@ TEST_F(HtmlBrowserTest, HighlightedPassagesEqualJsonlSpans) {
                            "/tricky' --format ";
   int status = 0;
   const std::string jsonl =
-      Run("cd '" NAQL_SOURCE_DIR "' && " + naql + "jsonl 2>/dev/null", &status);
+      RunShell("cd '" NAQL_SOURCE_DIR "' && " + naql + "jsonl 2>/dev/null", &status);
   ASSERT_EQ(status, 0) << "naql found nothing";
-  Run("cd '" NAQL_SOURCE_DIR "' && " + naql + "html > '" + dir_ + "/report.html' 2>/dev/null",
+  RunShell("cd '" NAQL_SOURCE_DIR "' && " + naql + "html > '" + dir_ + "/report.html' 2>/dev/null",
       &status);
   ASSERT_EQ(status, 0);
   const std::vector<JsonlPair> pairs = ReadJsonlPairs(jsonl);

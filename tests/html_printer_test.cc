@@ -234,9 +234,14 @@ TEST(HtmlPrinterTest, DataRoundTripsWithEachArticleOnce) {
       EXPECT_EQ(StringOf(record["date"]), doc.meta.date);
       EXPECT_EQ(StringOf(record["source"]), doc.meta.source);
       EXPECT_EQ(UintOf(record["words"]), report.scanned[index].words);
-      if (!doc.meta.title.empty()) EXPECT_EQ(StringOf(record["title"]), doc.meta.title);
-      if (!doc.meta.url.empty()) EXPECT_EQ(StringOf(record["url"]), doc.meta.url);
-      if (doc.meta.url.empty()) EXPECT_EQ(record["url"].error(), simdjson::NO_SUCH_FIELD);
+      if (!doc.meta.title.empty()) {
+        EXPECT_EQ(StringOf(record["title"]), doc.meta.title);
+      }
+      if (doc.meta.url.empty()) {
+        EXPECT_EQ(record["url"].error(), simdjson::NO_SUCH_FIELD);
+      } else {
+        EXPECT_EQ(StringOf(record["url"]), doc.meta.url);
+      }
       simdjson::dom::element text;
       if (record["text"].get(text) == simdjson::SUCCESS) {
         EXPECT_EQ(StringOf(text), Repaired(doc.text)) << "document " << index;

@@ -194,6 +194,47 @@ TEST(QuoteDetectorTest, MispairedLongPairIsDroppedAndInnerPairsKept) {
   EXPECT_EQ(Quotes("«أ ب ج د هـ و ز “ح ط ي” ك»", options), Strings{"ح ط ي"});
 }
 
+TEST(QuoteDetectorTest, DeepNestingAndMarkFloodsStayLinear) {
+  // 40 nested guillemets: the 8 oldest open marks are forgotten (32 stay open), so the outermost
+  // pair is the 9th «, closed by the 32nd », holding 31 levels; the last 8 » are stray.
+  auto repeat = [](const char* piece, int times) {
+    std::string out;
+    for (int i = 0; i < times; ++i) out += piece;
+    return out;
+  };
+  const std::string nested = repeat("«", 40) + "أ ب ج د" + repeat("»", 40);
+  EXPECT_EQ(Quotes(nested), Strings{repeat("«", 31) + "أ ب ج د" + repeat("»", 31)});
+  // Floods of marks that never pair: each one must cost O(1).
+  std::string flood = "‘ ";
+  for (int i = 0; i < 100000; ++i) flood += "« ";
+  for (int i = 0; i < 100000; ++i) flood += "’ب ";
+  for (int i = 0; i < 100000; ++i) flood += "قال ";
+  EXPECT_EQ(Quotes(flood), Strings{});
+}
+
+TEST(QuoteDetectorTest, RandomMarkSoupKeepsInvariants) {
+  const uint64_t seed = TestSeed();
+  SCOPED_TRACE(absl::StrCat("NAQL_TEST_SEED=", seed));
+  SplitMix64 rng(seed);
+  const char* const kPieces[] = {"«", "»", "“", "”", "„", "‘", "’", "‹", "›", "\"", "＂",
+                                 " ", " ", " ", "\n", "\n\n", ":", ".", "،", "\u200F",
+                                 "\xFF", "\xE2\x80", "قال", "وأضافت", "مؤكدا", "كلمة",
+                                 "نص", "word", "10", "..", "؟"};
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const int length = 1 + static_cast<int>(rng.Uniform(60));
+    for (int i = 0; i < length; ++i) {
+      text += kPieces[rng.Uniform(std::size(kPieces))];
+      if (rng.Bernoulli(0.5)) text += " ";
+    }
+    QuoteDetectorOptions options;
+    options.min_words = 1 + static_cast<uint32_t>(rng.Uniform(3));
+    options.max_words = options.min_words + static_cast<uint32_t>(rng.Uniform(10));
+    SCOPED_TRACE(text);
+    Quotes(text, options);  // checks order, disjointness, offsets and word counts
+  }
+}
+
 // ---- Reported speech -----------------------------------------------------------------------------
 
 TEST(QuoteDetectorTest, ReportedSpeechAfterEachVerbForm) {

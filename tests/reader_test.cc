@@ -58,7 +58,9 @@ class TempDirectory {
     std::filesystem::remove_all(path_, ignored);
   }
   const std::string& path() const { return path_; }
-  std::string operator/(absl::string_view relative) const { return absl::StrCat(path_, "/", relative); }
+  std::string operator/(absl::string_view relative) const {
+    return absl::StrCat(path_, "/", relative);
+  }
 
   // Writes `content` to path()/relative, creating directories as needed; returns the full path.
   std::string Write(absl::string_view relative, absl::string_view content) const {
@@ -172,7 +174,8 @@ TEST(ReaderTest, ReadsJsonlWithMetadata) {
   std::string path = dir.Write(
       "news.jsonl",
       "{\"id\":\"spa-1\",\"text\":\"قال الوزير\",\"date\":\"2015-07-21\",\"source\":\"spa\","
-      "\"url\":\"https://spa.gov.sa/1\",\"title\":\"عنوان\",\"lang\":\"ar\",\"tags\":[1,{\"a\":null}]}\n"
+      "\"url\":\"https://spa.gov.sa/"
+      "1\",\"title\":\"عنوان\",\"lang\":\"ar\",\"tags\":[1,{\"a\":null}]}\n"
       "\n"
       "   \t\n"
       "{\"text\":\"نص \\\"مقتبس\\\"\\n\\u0627\",\"id\":42,\"date\":null}\n");
@@ -244,8 +247,8 @@ TEST(ReaderTest, NulBytesAreKept) {
 
 TEST(ReaderTest, CrlfLineEndingsAreStripped) {
   TempDirectory dir;
-  std::string path =
-      dir.Write("crlf.jsonl", "{\"id\":\"a\",\"text\":\"one\"}\r\n\r\n{\"id\":\"b\",\"text\":\"two\"}\r\n");
+  std::string path = dir.Write(
+      "crlf.jsonl", "{\"id\":\"a\",\"text\":\"one\"}\r\n\r\n{\"id\":\"b\",\"text\":\"two\"}\r\n");
   ReadResult r = ReadAll({path});
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_TRUE(r.problems.empty());
@@ -277,7 +280,8 @@ TEST(ReaderTest, HugeSingleLine) {
   std::string text(kHugeLineBytes, 'x');
   for (size_t i = 0; i < text.size(); i += 997) text[i] = ' ';
   std::string line = absl::StrCat("{\"id\":\"big\",\"text\":\"", text, "\"}");
-  std::string path = dir.Write("big.jsonl", absl::StrCat(line, "\n{\"id\":\"small\",\"text\":\"s\"}"));
+  std::string path =
+      dir.Write("big.jsonl", absl::StrCat(line, "\n{\"id\":\"small\",\"text\":\"s\"}"));
   ReadResult r = ReadAll({path});
   ASSERT_TRUE(r.status.ok()) << r.status;
   ASSERT_EQ(r.docs.size(), 2u);
@@ -292,9 +296,9 @@ TEST(ReaderTest, HugeSingleLine) {
   ReadResult limited = ReadAll({path}, options);
   ASSERT_TRUE(limited.status.ok()) << limited.status;
   EXPECT_THAT(limited.Ids(), ElementsAre("small"));
-  EXPECT_THAT(limited.Messages(),
-              ElementsAre(absl::StrCat(path, ":1: line of ", line.size(),
-                                       " bytes exceeds max_document_bytes (", kHugeLineBytes, ")")));
+  EXPECT_THAT(limited.Messages(), ElementsAre(absl::StrCat(path, ":1: line of ", line.size(),
+                                                           " bytes exceeds max_document_bytes (",
+                                                           kHugeLineBytes, ")")));
   EXPECT_EQ(limited.reader->skipped(), 1u);
 }
 
@@ -327,8 +331,9 @@ TEST(ReaderTest, WalksDirectoriesInByteOrderIgnoringHiddenAndOtherFiles) {
               ElementsAre(p + "A.txt", p + "a-c.txt", p + "a/z.txt", p + "b.txt", p + "c.jsonl",
                           p + "d.jsonl.gz", p + "dir.txt/inner.txt", p + "e.ndjson.zst",
                           p + "f.txt.gz", p + "g.TXT"));
-  EXPECT_THAT(r.Ids(), ElementsAre(p + "A.txt", p + "a-c.txt", p + "a/z.txt", p + "b.txt", "c1",
-                                   "d1", p + "dir.txt/inner.txt", "e1", p + "f.txt.gz", p + "g.TXT"));
+  EXPECT_THAT(r.Ids(),
+              ElementsAre(p + "A.txt", p + "a-c.txt", p + "a/z.txt", p + "b.txt", "c1", "d1",
+                          p + "dir.txt/inner.txt", "e1", p + "f.txt.gz", p + "g.TXT"));
   EXPECT_EQ(r.docs[8].text, "f");
   EXPECT_EQ(r.reader->bytes_read(), r.reader->total_bytes());
 
@@ -342,8 +347,9 @@ TEST(ReaderTest, DirectoryWithoutInputFilesIsAWarning) {
   dir.Write("d/readme.md", "x");
   ReadResult r = ReadAll({dir / "d"});
   ASSERT_TRUE(r.status.ok()) << r.status;
-  EXPECT_THAT(r.Messages(),
-              ElementsAre(dir / "d: no input files (.txt, .jsonl, .ndjson, optionally .gz or .zst)"));
+  EXPECT_THAT(
+      r.Messages(),
+      ElementsAre(dir / "d: no input files (.txt, .jsonl, .ndjson, optionally .gz or .zst)"));
   EXPECT_FALSE(r.problems[0].skipped);
   EXPECT_EQ(r.reader->skipped(), 0u);
 }
@@ -418,7 +424,8 @@ TEST(ReaderTest, GzipAndZstdRoundTrip) {
 
 TEST(ReaderTest, ConcatenatedGzipMembersAndZstdFrames) {
   TempDirectory dir;
-  const std::string one = "{\"id\":\"1\",\"text\":\"a\"}\n", two = "{\"id\":\"2\",\"text\":\"b\"}\n";
+  const std::string one = "{\"id\":\"1\",\"text\":\"a\"}\n",
+                    two = "{\"id\":\"2\",\"text\":\"b\"}\n";
   std::string gz = dir.Write("m.jsonl.gz", Gzip(one) + Gzip("") + Gzip(two));
   std::string zst = dir.Write("m.jsonl.zst", Zstd(one) + Zstd(two));
   for (const std::string& path : {gz, zst}) {
@@ -498,25 +505,25 @@ TEST(ReaderTest, DecodersAreChunkingInvariant) {
 TEST(ReaderTest, EachJsonlProblemHasItsMessageAndLine) {
   TempDirectory dir;
   const std::string lines[] = {
-      R"({"id":"ok1","text":"fine"})",                      // 1
-      R"({"id":"a","text":"unclosed})",                     // 2
-      R"([1,2,3])",                                         // 3
-      "{\"id\":\"b\",\"text\":\"\xD8\xA7\xFF\"}",           // 4: invalid byte at 20
-      R"({"id":"c"})",                                      // 5
-      R"({"text":"no id"})",                                // 6
-      R"({"id":"","text":"x"})",                            // 7
-      R"({"id":"d","text":""})",                            // 8
-      R"({"id":"e","text":5})",                             // 9
-      R"({"id":1.5,"text":"x"})",                           // 10
-      R"({"id":"f","text":"x","text":"y"})",                // 11
-      R"({"id":"g","text":"x","date":7})",                  // 12
-      R"({"id":"h","text":"x"} {"id":"i"})",                // 13
-      R"({"id":"ok1","text":"again"})",                     // 14
-      R"({"id":"j","text":"x")",                            // 15
-      R"({"id":[],"text":"x"})",                            // 16
-      R"({"id":"k","text":"x","title":nul})",               // 17
-      R"(nonsense)",                                        // 18
-      R"({"id":"ok2","text":"fine"})",                      // 19
+      R"({"id":"ok1","text":"fine"})",             // 1
+      R"({"id":"a","text":"unclosed})",            // 2
+      R"([1,2,3])",                                // 3
+      "{\"id\":\"b\",\"text\":\"\xD8\xA7\xFF\"}",  // 4: invalid byte at 20
+      R"({"id":"c"})",                             // 5
+      R"({"text":"no id"})",                       // 6
+      R"({"id":"","text":"x"})",                   // 7
+      R"({"id":"d","text":""})",                   // 8
+      R"({"id":"e","text":5})",                    // 9
+      R"({"id":1.5,"text":"x"})",                  // 10
+      R"({"id":"f","text":"x","text":"y"})",       // 11
+      R"({"id":"g","text":"x","date":7})",         // 12
+      R"({"id":"h","text":"x"} {"id":"i"})",       // 13
+      R"({"id":"ok1","text":"again"})",            // 14
+      R"({"id":"j","text":"x")",                   // 15
+      R"({"id":[],"text":"x"})",                   // 16
+      R"({"id":"k","text":"x","title":nul})",      // 17
+      R"(nonsense)",                               // 18
+      R"({"id":"ok2","text":"fine"})",             // 19
   };
   std::string content;
   for (const std::string& line : lines) absl::StrAppend(&content, line, "\n");
@@ -525,24 +532,18 @@ TEST(ReaderTest, EachJsonlProblemHasItsMessageAndLine) {
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_THAT(r.Ids(), ElementsAre("ok1", "ok2"));
   const std::string p = path;
-  EXPECT_THAT(r.Messages(),
-              ElementsAre(p + ":2: invalid JSON (UNCLOSED_STRING)",
-                          p + ":3: not a JSON object",
-                          p + ":4: invalid UTF-8 at byte 20 of the line",
-                          p + ":5: missing \"text\"",
-                          p + ":6: missing \"id\"",
-                          p + ":7: empty \"id\"",
-                          p + ":8: empty \"text\"",
-                          p + ":9: \"text\" is not a string",
-                          p + ":10: \"id\" is not a string or an integer",
-                          p + ":11: duplicate \"text\"",
-                          p + ":12: \"date\" is not a string",
-                          p + ":13: invalid JSON (TRAILING_CONTENT)",
-                          p + ":14: duplicate id \"ok1\" (first at " + p + ":1)",
-                          p + ":15: invalid JSON (INCOMPLETE_ARRAY_OR_OBJECT)",
-                          p + ":16: \"id\" is not a string or an integer",
-                          p + ":17: invalid JSON (N_ATOM_ERROR)",
-                          p + ":18: not a JSON object"));
+  EXPECT_THAT(
+      r.Messages(),
+      ElementsAre(p + ":2: invalid JSON (UNCLOSED_STRING)", p + ":3: not a JSON object",
+                  p + ":4: invalid UTF-8 at byte 20 of the line", p + ":5: missing \"text\"",
+                  p + ":6: missing \"id\"", p + ":7: empty \"id\"", p + ":8: empty \"text\"",
+                  p + ":9: \"text\" is not a string",
+                  p + ":10: \"id\" is not a string or an integer", p + ":11: duplicate \"text\"",
+                  p + ":12: \"date\" is not a string", p + ":13: invalid JSON (TRAILING_CONTENT)",
+                  p + ":14: duplicate id \"ok1\" (first at " + p + ":1)",
+                  p + ":15: invalid JSON (INCOMPLETE_ARRAY_OR_OBJECT)",
+                  p + ":16: \"id\" is not a string or an integer",
+                  p + ":17: invalid JSON (N_ATOM_ERROR)", p + ":18: not a JSON object"));
   ASSERT_EQ(r.problems.size(), 17u);
   EXPECT_EQ(r.problems[0].location, p + ":2");
   EXPECT_EQ(r.problems[0].status.code(), absl::StatusCode::kInvalidArgument);
@@ -608,15 +609,16 @@ TEST(ReaderTest, UnreadableFileAndDirectory) {
   ReadResult r = ReadAll({dir / "d", locked_dir});
   ::chmod(locked_dir.c_str(), 0700);
   ASSERT_TRUE(r.status.ok()) << r.status;
-  EXPECT_THAT(r.Messages(), ElementsAre(locked_dir + ": Permission denied",
-                                        secret + ": Permission denied"));
+  EXPECT_THAT(r.Messages(),
+              ElementsAre(locked_dir + ": Permission denied", secret + ": Permission denied"));
   EXPECT_EQ(r.problems[0].status.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(r.Ids(), ElementsAre(ok));
 }
 
 TEST(ReaderTest, DuplicateIdsAcrossFilesNameTheFirstLocation) {
   TempDirectory dir;
-  std::string a = dir.Write("a.jsonl", "{\"id\":\"x\",\"text\":\"1\"}\n{\"id\":\"y\",\"text\":\"2\"}\n");
+  std::string a =
+      dir.Write("a.jsonl", "{\"id\":\"x\",\"text\":\"1\"}\n{\"id\":\"y\",\"text\":\"2\"}\n");
   std::string b = dir.Write("b.jsonl", "\n{\"id\":\"y\",\"text\":\"3\"}\n");
   std::string t = dir.Write("t.txt", "text");
   ReadResult r = ReadAll({a, t, b, t});
@@ -637,20 +639,23 @@ TEST(ReaderTest, StrictModeMakesEveryProblemFatal) {
   EXPECT_EQ(missing.status.message(), dir / "nope.jsonl: No such file or directory");
   EXPECT_EQ(missing.problems.size(), 1u);  // reported too
 
-  std::string path = dir.Write("s.jsonl", "{\"id\":\"a\",\"text\":\"x\"}\n{\"id\":\"b\"}\n"
-                                          "{\"id\":\"c\",\"text\":\"y\"}\n");
+  std::string path = dir.Write("s.jsonl",
+                               "{\"id\":\"a\",\"text\":\"x\"}\n{\"id\":\"b\"}\n"
+                               "{\"id\":\"c\",\"text\":\"y\"}\n");
   ReadResult bad = ReadAll({path}, strict);
   EXPECT_EQ(bad.status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(bad.status.message(), path + ":2: missing \"text\"");
   EXPECT_THAT(bad.Ids(), ElementsAre("a"));
 
-  std::string dup = dir.Write("dup.jsonl", "{\"id\":\"d\",\"text\":\"x\"}\n{\"id\":\"d\",\"text\":\"y\"}\n");
+  std::string dup =
+      dir.Write("dup.jsonl", "{\"id\":\"d\",\"text\":\"x\"}\n{\"id\":\"d\",\"text\":\"y\"}\n");
   EXPECT_EQ(ReadAll({dup}, strict).status.code(), absl::StatusCode::kAlreadyExists);
 
   std::string utf8 = dir.Write("u.txt", "\xFF");
   EXPECT_EQ(ReadAll({utf8}, strict).status.message(), utf8 + ": invalid UTF-8 at byte 0");
 
-  std::string trunc = dir.Write("t.jsonl.gz", Gzip("{\"id\":\"a\",\"text\":\"x\"}\n").substr(0, 15));
+  std::string trunc =
+      dir.Write("t.jsonl.gz", Gzip("{\"id\":\"a\",\"text\":\"x\"}\n").substr(0, 15));
   EXPECT_EQ(ReadAll({trunc}, strict).status.code(), absl::StatusCode::kDataLoss);
 
   // Without strict, the same inputs are read with problems reported.
@@ -707,7 +712,8 @@ TEST(ReaderTest, ReadAtReturnsIdenticalDocuments) {
   TempDirectory dir;
   dir.Write("c/1.jsonl", SampleJsonl(50, seed));
   dir.Write("c/2.txt", "نص الأول");
-  dir.Write("c/3.jsonl", "\xEF\xBB\xBF" + SampleJsonl(5, seed + 1, "b-") + "\r\n{\"id\":7,\"text\":\"t\"}");
+  dir.Write("c/3.jsonl",
+            "\xEF\xBB\xBF" + SampleJsonl(5, seed + 1, "b-") + "\r\n{\"id\":7,\"text\":\"t\"}");
   dir.Write("c/4.txt", "نص الثاني");
   for (uint32_t max_open : {256u, 1u, 0u}) {  // kept descriptors, and files reopened by path
     SCOPED_TRACE(absl::StrCat("max_open_files=", max_open));
@@ -748,8 +754,7 @@ TEST(ReaderTest, ReadAtNoticesAChangedFile) {
   EXPECT_THAT(changed.status().message(), HasSubstr("missing \"text\""));
   DocumentLocator out_of_range = r.locators[0];
   out_of_range.input = 5;
-  EXPECT_EQ(r.reader->ReadAt(out_of_range).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(r.reader->ReadAt(out_of_range).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 // Standard input through a pipe: spooled to a temporary file so that ReadAt works, also while the
@@ -891,15 +896,24 @@ size_t ReferenceFirstInvalid(absl::string_view s) {
     unsigned char b = byte(i);
     size_t n;
     unsigned char lo = 0x80, hi = 0xBF;
-    if (b <= 0x7F) n = 1;
-    else if (b >= 0xC2 && b <= 0xDF) n = 2;
-    else if (b == 0xE0) n = 3, lo = 0xA0;
-    else if (b == 0xED) n = 3, hi = 0x9F;
-    else if (b >= 0xE1 && b <= 0xEF) n = 3;
-    else if (b == 0xF0) n = 4, lo = 0x90;
-    else if (b == 0xF4) n = 4, hi = 0x8F;
-    else if (b >= 0xF1 && b <= 0xF3) n = 4;
-    else return i;
+    if (b <= 0x7F)
+      n = 1;
+    else if (b >= 0xC2 && b <= 0xDF)
+      n = 2;
+    else if (b == 0xE0)
+      n = 3, lo = 0xA0;
+    else if (b == 0xED)
+      n = 3, hi = 0x9F;
+    else if (b >= 0xE1 && b <= 0xEF)
+      n = 3;
+    else if (b == 0xF0)
+      n = 4, lo = 0x90;
+    else if (b == 0xF4)
+      n = 4, hi = 0x8F;
+    else if (b >= 0xF1 && b <= 0xF3)
+      n = 4;
+    else
+      return i;
     if (i + n > s.size()) return i;
     for (size_t k = 1; k < n; ++k) {
       unsigned char c = byte(i + k);
@@ -910,7 +924,7 @@ size_t ReferenceFirstInvalid(absl::string_view s) {
   return absl::string_view::npos;
 }
 
-TEST(Utf8Test, FirstInvalidKnownAnswers) {
+TEST(ReaderUtf8Test, FirstInvalidKnownAnswers) {
   using internal::FirstInvalidUtf8;
   constexpr size_t npos = absl::string_view::npos;
   EXPECT_EQ(FirstInvalidUtf8(""), npos);
@@ -925,21 +939,34 @@ TEST(Utf8Test, FirstInvalidKnownAnswers) {
   EXPECT_EQ(FirstInvalidUtf8("قال\xFF"), 6u);
 }
 
-TEST(Utf8Test, FirstInvalidMatchesReference) {
+TEST(ReaderUtf8Test, FirstInvalidMatchesReference) {
   const uint64_t seed = testing::TestSeed();
   SCOPED_TRACE(absl::StrCat("NAQL_TEST_SEED=", seed));
   testing::SplitMix64 rng(seed);
-  const std::string pieces[] = {"a", "ب", "€", "\xF0\x9F\x98\x80", "\x80", "\xC3", "\xE0\xA0",
-                                "\xED\xBF\xBF", "\xF4\x8F\xBF\xBF", "\xF8", "\xEF\xBF\xBD", "0123456789"};
+  const std::string pieces[] = {"a",
+                                "ب",
+                                "€",
+                                "\xF0\x9F\x98\x80",
+                                "\x80",
+                                "\xC3",
+                                "\xE0\xA0",
+                                "\xED\xBF\xBF",
+                                "\xF4\x8F\xBF\xBF",
+                                "\xF8",
+                                "\xEF\xBF\xBD",
+                                "0123456789"};
   for (int round = 0; round < 20000; ++round) {
     std::string s;
     const uint64_t n = rng.Uniform(12);
     for (uint64_t i = 0; i < n; ++i) {
       // Mostly valid pieces, sometimes a broken one or a random byte.
       uint64_t pick = rng.Uniform(16);
-      if (pick < 12) s += pieces[pick];
-      else if (pick < 14) s += pieces[rng.Uniform(4)];
-      else s.push_back(static_cast<char>(rng.Next()));
+      if (pick < 12)
+        s += pieces[pick];
+      else if (pick < 14)
+        s += pieces[rng.Uniform(4)];
+      else
+        s.push_back(static_cast<char>(rng.Next()));
     }
     ASSERT_EQ(internal::FirstInvalidUtf8(s), ReferenceFirstInvalid(s)) << absl::CHexEscape(s);
   }

@@ -35,38 +35,70 @@ bool StartsWithByteOrderMark(const char* data, size_t size) {
 // (error_message() gives a sentence that differs between versions).
 const char* ErrorName(simdjson::error_code error) {
   switch (error) {
-    case simdjson::SUCCESS: return "SUCCESS";
-    case simdjson::CAPACITY: return "CAPACITY";
-    case simdjson::MEMALLOC: return "MEMALLOC";
-    case simdjson::TAPE_ERROR: return "TAPE_ERROR";
-    case simdjson::DEPTH_ERROR: return "DEPTH_ERROR";
-    case simdjson::STRING_ERROR: return "STRING_ERROR";
-    case simdjson::T_ATOM_ERROR: return "T_ATOM_ERROR";
-    case simdjson::F_ATOM_ERROR: return "F_ATOM_ERROR";
-    case simdjson::N_ATOM_ERROR: return "N_ATOM_ERROR";
-    case simdjson::NUMBER_ERROR: return "NUMBER_ERROR";
-    case simdjson::UTF8_ERROR: return "UTF8_ERROR";
-    case simdjson::UNINITIALIZED: return "UNINITIALIZED";
-    case simdjson::EMPTY: return "EMPTY";
-    case simdjson::UNESCAPED_CHARS: return "UNESCAPED_CHARS";
-    case simdjson::UNCLOSED_STRING: return "UNCLOSED_STRING";
-    case simdjson::UNSUPPORTED_ARCHITECTURE: return "UNSUPPORTED_ARCHITECTURE";
-    case simdjson::INCORRECT_TYPE: return "INCORRECT_TYPE";
-    case simdjson::NUMBER_OUT_OF_RANGE: return "NUMBER_OUT_OF_RANGE";
-    case simdjson::INDEX_OUT_OF_BOUNDS: return "INDEX_OUT_OF_BOUNDS";
-    case simdjson::NO_SUCH_FIELD: return "NO_SUCH_FIELD";
-    case simdjson::IO_ERROR: return "IO_ERROR";
-    case simdjson::INVALID_JSON_POINTER: return "INVALID_JSON_POINTER";
-    case simdjson::INVALID_URI_FRAGMENT: return "INVALID_URI_FRAGMENT";
-    case simdjson::UNEXPECTED_ERROR: return "UNEXPECTED_ERROR";
-    case simdjson::PARSER_IN_USE: return "PARSER_IN_USE";
-    case simdjson::OUT_OF_ORDER_ITERATION: return "OUT_OF_ORDER_ITERATION";
-    case simdjson::INSUFFICIENT_PADDING: return "INSUFFICIENT_PADDING";
-    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT: return "INCOMPLETE_ARRAY_OR_OBJECT";
-    case simdjson::SCALAR_DOCUMENT_AS_VALUE: return "SCALAR_DOCUMENT_AS_VALUE";
-    case simdjson::OUT_OF_BOUNDS: return "OUT_OF_BOUNDS";
-    case simdjson::TRAILING_CONTENT: return "TRAILING_CONTENT";
-    default: return "UNKNOWN_ERROR";
+    case simdjson::SUCCESS:
+      return "SUCCESS";
+    case simdjson::CAPACITY:
+      return "CAPACITY";
+    case simdjson::MEMALLOC:
+      return "MEMALLOC";
+    case simdjson::TAPE_ERROR:
+      return "TAPE_ERROR";
+    case simdjson::DEPTH_ERROR:
+      return "DEPTH_ERROR";
+    case simdjson::STRING_ERROR:
+      return "STRING_ERROR";
+    case simdjson::T_ATOM_ERROR:
+      return "T_ATOM_ERROR";
+    case simdjson::F_ATOM_ERROR:
+      return "F_ATOM_ERROR";
+    case simdjson::N_ATOM_ERROR:
+      return "N_ATOM_ERROR";
+    case simdjson::NUMBER_ERROR:
+      return "NUMBER_ERROR";
+    case simdjson::UTF8_ERROR:
+      return "UTF8_ERROR";
+    case simdjson::UNINITIALIZED:
+      return "UNINITIALIZED";
+    case simdjson::EMPTY:
+      return "EMPTY";
+    case simdjson::UNESCAPED_CHARS:
+      return "UNESCAPED_CHARS";
+    case simdjson::UNCLOSED_STRING:
+      return "UNCLOSED_STRING";
+    case simdjson::UNSUPPORTED_ARCHITECTURE:
+      return "UNSUPPORTED_ARCHITECTURE";
+    case simdjson::INCORRECT_TYPE:
+      return "INCORRECT_TYPE";
+    case simdjson::NUMBER_OUT_OF_RANGE:
+      return "NUMBER_OUT_OF_RANGE";
+    case simdjson::INDEX_OUT_OF_BOUNDS:
+      return "INDEX_OUT_OF_BOUNDS";
+    case simdjson::NO_SUCH_FIELD:
+      return "NO_SUCH_FIELD";
+    case simdjson::IO_ERROR:
+      return "IO_ERROR";
+    case simdjson::INVALID_JSON_POINTER:
+      return "INVALID_JSON_POINTER";
+    case simdjson::INVALID_URI_FRAGMENT:
+      return "INVALID_URI_FRAGMENT";
+    case simdjson::UNEXPECTED_ERROR:
+      return "UNEXPECTED_ERROR";
+    case simdjson::PARSER_IN_USE:
+      return "PARSER_IN_USE";
+    case simdjson::OUT_OF_ORDER_ITERATION:
+      return "OUT_OF_ORDER_ITERATION";
+    case simdjson::INSUFFICIENT_PADDING:
+      return "INSUFFICIENT_PADDING";
+    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
+      return "INCOMPLETE_ARRAY_OR_OBJECT";
+    case simdjson::SCALAR_DOCUMENT_AS_VALUE:
+      return "SCALAR_DOCUMENT_AS_VALUE";
+    case simdjson::OUT_OF_BOUNDS:
+      return "OUT_OF_BOUNDS";
+    case simdjson::TRAILING_CONTENT:
+      return "TRAILING_CONTENT";
+    default:
+      return "UNKNOWN_ERROR";
   }
 }
 
@@ -75,15 +107,20 @@ enum Field { kId, kText, kDate, kSource, kUrl, kTitle, kNumFields, kOther = kNum
 
 Field FieldOf(std::string_view key) {
   switch (key.size()) {
-    case 2: return key == "id" ? kId : kOther;
-    case 3: return key == "url" ? kUrl : kOther;
+    case 2:
+      return key == "id" ? kId : kOther;
+    case 3:
+      return key == "url" ? kUrl : kOther;
     case 4:
       if (key == "text") return kText;
       if (key == "date") return kDate;
       return kOther;
-    case 5: return key == "title" ? kTitle : kOther;
-    case 6: return key == "source" ? kSource : kOther;
-    default: return kOther;
+    case 5:
+      return key == "title" ? kTitle : kOther;
+    case 6:
+      return key == "source" ? kSource : kOther;
+    default:
+      return kOther;
   }
 }
 
@@ -123,10 +160,9 @@ size_t FirstInvalidUtf8(absl::string_view text) {
     if (i >= text.size()) break;
     char32_t cp;
     size_t n = DecodeUtf8(text.data() + i, text.size() - i, &cp);
-    if (cp == kReplacementCharacter &&
-        !(n == 3 && static_cast<unsigned char>(text[i]) == 0xEF &&
-          static_cast<unsigned char>(text[i + 1]) == 0xBF &&
-          static_cast<unsigned char>(text[i + 2]) == 0xBD)) {
+    if (cp == kReplacementCharacter && !(n == 3 && static_cast<unsigned char>(text[i]) == 0xEF &&
+                                         static_cast<unsigned char>(text[i + 1]) == 0xBF &&
+                                         static_cast<unsigned char>(text[i + 2]) == 0xBD)) {
       return i;
     }
     i += n;
@@ -163,7 +199,8 @@ absl::Status JsonlRecordParser::Parse(const char* data, size_t size, size_t padd
     if (error == simdjson::UTF8_ERROR) {
       size_t at = FirstInvalidUtf8(absl::string_view(data, size));
       if (at != absl::string_view::npos) {
-        return absl::InvalidArgumentError(absl::StrCat("invalid UTF-8 at byte ", at, " of the line"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("invalid UTF-8 at byte ", at, " of the line"));
       }
     }
     return absl::InvalidArgumentError(absl::StrCat("invalid JSON (", ErrorName(error), ")"));
@@ -183,9 +220,8 @@ absl::Status JsonlRecordParser::Parse(const char* data, size_t size, size_t padd
   doc->meta.source.clear();
   doc->meta.url.clear();
   doc->meta.title.clear();
-  std::string* const targets[kNumFields] = {&doc->id,          &doc->text,
-                                            &doc->meta.date,   &doc->meta.source,
-                                            &doc->meta.url,    &doc->meta.title};
+  std::string* const targets[kNumFields] = {&doc->id,          &doc->text,     &doc->meta.date,
+                                            &doc->meta.source, &doc->meta.url, &doc->meta.title};
   bool seen[kNumFields] = {};
   for (auto field_result : object) {
     ondemand::field field;
@@ -210,9 +246,8 @@ absl::Status JsonlRecordParser::Parse(const char* data, size_t size, size_t padd
       // and '+', so the text is canonical). Checked here: On-Demand does not validate a number
       // until it is converted.
       std::string_view token = value.raw_json_token();
-      while (!token.empty() &&
-             (token.back() == ' ' || token.back() == '\t' || token.back() == '\r' ||
-              token.back() == '\n')) {
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t' ||
+                                token.back() == '\r' || token.back() == '\n')) {
         token.remove_suffix(1);
       }
       if (!IsJsonInteger(token)) {
@@ -228,7 +263,8 @@ absl::Status JsonlRecordParser::Parse(const char* data, size_t size, size_t padd
     } else if (which == kId) {
       return absl::InvalidArgumentError("\"id\" is not a string or an integer");
     } else {
-      return absl::InvalidArgumentError(absl::StrCat("\"", kFieldNames[which], "\" is not a string"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", kFieldNames[which], "\" is not a string"));
     }
   }
   // Anything after the object (`{...} {...}`, `{...}]`) makes the line invalid. At the end of the
@@ -343,8 +379,8 @@ absl::StatusOr<bool> TextInput::Next(Document* doc, DocumentLocator* locator) {
   // Read up to max_document_bytes + 1 bytes: one more than allowed tells that the file is too big
   // without reading the rest of it.
   const uint64_t limit = max_document_bytes_ + 1;
-  size_t capacity = static_cast<size_t>(std::min<uint64_t>(
-      limit, size_hint_ > 0 ? size_hint_ + 1 : uint64_t{64} << 10));
+  size_t capacity = static_cast<size_t>(
+      std::min<uint64_t>(limit, size_hint_ > 0 ? size_hint_ + 1 : uint64_t{64} << 10));
   size_t size = 0;
   while (size < limit) {
     if (size == capacity) capacity = static_cast<size_t>(std::min<uint64_t>(limit, capacity * 2));
@@ -368,20 +404,20 @@ absl::StatusOr<bool> TextInput::Next(Document* doc, DocumentLocator* locator) {
     text.clear();
     NAQL_RETURN_IF_ERROR(problems_->Report(
         path_,
-        MakeProblem(absl::StatusCode::kInvalidArgument, path_,
-                    absl::StrCat("document larger than max_document_bytes (",
-                                 max_document_bytes_, ")")),
+        MakeProblem(
+            absl::StatusCode::kInvalidArgument, path_,
+            absl::StrCat("document larger than max_document_bytes (", max_document_bytes_, ")")),
         /*skipped=*/true));
     return false;
   }
   size_t invalid = FirstInvalidUtf8(text);
   if (invalid != absl::string_view::npos) {
     // A warning: the text is kept as it is; later stages read the bad bytes as U+FFFD.
-    NAQL_RETURN_IF_ERROR(problems_->Report(
-        path_,
-        MakeProblem(absl::StatusCode::kInvalidArgument, path_,
-                    absl::StrCat("invalid UTF-8 at byte ", invalid)),
-        /*skipped=*/false));
+    NAQL_RETURN_IF_ERROR(
+        problems_->Report(path_,
+                          MakeProblem(absl::StatusCode::kInvalidArgument, path_,
+                                      absl::StrCat("invalid UTF-8 at byte ", invalid)),
+                          /*skipped=*/false));
   }
   doc->id = path_;
   doc->meta = DocumentMeta();

@@ -118,8 +118,8 @@ absl::StatusOr<size_t> GzipStream::Read(char* buffer, size_t size) {
   const uInt requested = s.zs.avail_out;
   while (true) {
     if (s.zs.avail_in == 0 && !s.source_ended) {
-      NAQL_ASSIGN_OR_RETURN(size_t n, s.source->Read(reinterpret_cast<char*>(s.in.get()),
-                                                     kCompressedChunk));
+      NAQL_ASSIGN_OR_RETURN(size_t n,
+                            s.source->Read(reinterpret_cast<char*>(s.in.get()), kCompressedChunk));
       AddConsumed(n);
       if (n == 0) s.source_ended = true;
       s.zs.next_in = s.in.get();
@@ -142,8 +142,7 @@ absl::StatusOr<size_t> GzipStream::Read(char* buffer, size_t size) {
       // Z_BUF_ERROR only says "no progress possible without more input"; the rest are real errors.
       return absl::DataLossError(absl::StrCat(s.name, ": corrupt gzip data at byte ",
                                               s.compressed_position(), " (",
-                                              s.zs.msg != nullptr ? s.zs.msg : "zlib error",
-                                              ")"));
+                                              s.zs.msg != nullptr ? s.zs.msg : "zlib error", ")"));
     }
     size_t produced = requested - s.zs.avail_out;
     if (produced > 0) return produced;
@@ -164,9 +163,7 @@ struct ZstdStream::State {
   ZSTD_inBuffer input{nullptr, 0, 0};
   bool source_ended = false;
   bool frame_open = false;  // the last call left a frame unfinished (or output unflushed)
-  uint64_t compressed_position() const {
-    return source->consumed() - (input.size - input.pos);
-  }
+  uint64_t compressed_position() const { return source->consumed() - (input.size - input.pos); }
 };
 
 ZstdStream::ZstdStream(std::unique_ptr<ByteStream> source, std::string name)
@@ -199,8 +196,8 @@ absl::StatusOr<size_t> ZstdStream::Read(char* buffer, size_t size) {
     size_t ret = ZSTD_decompressStream(s.dctx, &output, &s.input);
     if (ZSTD_isError(ret)) {
       return absl::DataLossError(absl::StrCat(s.name, ": corrupt zstd data at byte ",
-                                              s.compressed_position(), " (",
-                                              ZSTD_getErrorName(ret), ")"));
+                                              s.compressed_position(), " (", ZSTD_getErrorName(ret),
+                                              ")"));
     }
     // 0 means a frame is complete and fully flushed (zstd_decompress.h).
     s.frame_open = ret != 0;
@@ -290,8 +287,8 @@ absl::StatusOr<bool> LineReader::Next(Line* line) {
   while (true) {
     const char* newline = nullptr;
     if (end_ > begin_ + scanned_) {
-      newline = static_cast<const char*>(std::memchr(buffer_.get() + begin_ + scanned_, '\n',
-                                                     end_ - begin_ - scanned_));
+      newline = static_cast<const char*>(
+          std::memchr(buffer_.get() + begin_ + scanned_, '\n', end_ - begin_ - scanned_));
     }
     if (newline == nullptr) scanned_ = end_ - begin_;
     if (newline == nullptr && !eof_ && scanned_ <= max_line_bytes_) {

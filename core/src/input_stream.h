@@ -175,10 +175,10 @@ class LineReader {
   uint64_t max_line_bytes_;
   std::unique_ptr<char[]> buffer_;  // capacity_ + kLinePadding bytes
   size_t capacity_ = 0;
-  size_t begin_ = 0;       // first unconsumed byte
-  size_t end_ = 0;         // one past the last byte read
-  size_t scanned_ = 0;     // bytes after begin_ already known to hold no '\n'
-  uint64_t offset_ = 0;    // stream offset of buffer_[begin_]
+  size_t begin_ = 0;     // first unconsumed byte
+  size_t end_ = 0;       // one past the last byte read
+  size_t scanned_ = 0;   // bytes after begin_ already known to hold no '\n'
+  uint64_t offset_ = 0;  // stream offset of buffer_[begin_]
   uint64_t line_number_ = 0;
   bool eof_ = false;
 };

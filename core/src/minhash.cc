@@ -204,7 +204,7 @@ Signature MinHasher::Sign(absl::Span<const uint64_t> shingle_hashes,
 
 double EstimateJaccard(absl::Span<const uint32_t> a, absl::Span<const uint32_t> b) {
   assert(a.size() == b.size() && !a.empty());
-  // Raw pointers and a 32-bit counter let the compiler vectorise the loop (about 10x faster).
+  // Written so that the compiler vectorises it (the span-indexed form stayed scalar, 3x slower).
   const uint32_t* pa = a.data();
   const uint32_t* pb = b.data();
   const size_t k = a.size();

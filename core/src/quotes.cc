@@ -229,6 +229,9 @@ bool CanClose(const Decoded& text, size_t i) {
 // ---------------------------------------------------------------------------------------------
 // Marked quotations.
 
+// Open marks kept at most; pushing onto a full stack forgets the oldest.
+constexpr size_t kMaxOpenMarks = 32;
+
 struct OpenMark {
   Family family;
   char32_t mark;
@@ -266,6 +269,9 @@ void MatchMarks(const Decoded& text, std::vector<MarkPair>* pairs) {
     stack.resize(j);  // marks opened inside and still open are abandoned
   };
   auto push = [&stack, &line](Family family, char32_t mark, size_t i) {
+    // Real text nests a few levels at most; a deeper stack is made of stray marks. Bounding it
+    // keeps the search for the nearest open mark O(1), whatever the input.
+    if (stack.size() == kMaxOpenMarks) stack.erase(stack.begin());
     stack.push_back(OpenMark{family, mark, static_cast<uint32_t>(i), line});
   };
 

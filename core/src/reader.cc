@@ -76,7 +76,8 @@ NameInfo ClassifyName(absl::string_view name) {
     info.compression = Compression::kZstd;
     name.remove_suffix(4);
   }
-  info.jsonl = absl::EndsWithIgnoreCase(name, ".jsonl") || absl::EndsWithIgnoreCase(name, ".ndjson");
+  info.jsonl =
+      absl::EndsWithIgnoreCase(name, ".jsonl") || absl::EndsWithIgnoreCase(name, ".ndjson");
   info.text = absl::EndsWithIgnoreCase(name, ".txt");
   return info;
 }
@@ -138,9 +139,9 @@ struct FirstSeen {
 
 absl::Status ReaderOptions::Validate() const {
   if (max_document_bytes < 1 || max_document_bytes > kMaxDocumentBytesLimit) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("max_document_bytes must be in [1, ", kMaxDocumentBytesLimit, "], got ",
-                     max_document_bytes));
+    return absl::InvalidArgumentError(absl::StrCat("max_document_bytes must be in [1, ",
+                                                   kMaxDocumentBytesLimit, "], got ",
+                                                   max_document_bytes));
   }
   if (stdin_fd < 0) {
     return absl::InvalidArgumentError(absl::StrCat("stdin_fd must be >= 0, got ", stdin_fd));
@@ -255,8 +256,8 @@ class DocumentReader::Impl : public internal::ProblemSink {
     }
     const InputFile& file = files_[locator.input];
     if (locator.length > options_.max_document_bytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          file.path, ": locator length ", locator.length, " exceeds max_document_bytes"));
+      return absl::InvalidArgumentError(absl::StrCat(file.path, ": locator length ", locator.length,
+                                                     " exceeds max_document_bytes"));
     }
     int fd = reread_fds_[locator.input].load(std::memory_order_relaxed);
     int opened = -1;
@@ -367,8 +368,8 @@ class DocumentReader::Impl : public internal::ProblemSink {
     return absl::OkStatus();
   }
 
-  // Opens files_[index] and sets stream_ and format_. Returns false (after reporting) when it cannot
-  // be opened.
+  // Opens files_[index] and sets stream_ and format_. Returns false (after reporting) when it
+  // cannot be opened.
   absl::StatusOr<bool> OpenInput(uint32_t index) {
     const InputFile& file = files_[index];
     int fd = options_.stdin_fd;
@@ -467,18 +468,18 @@ class DocumentReader::Impl : public internal::ProblemSink {
   // False (after reporting) when the id was seen before.
   absl::StatusOr<bool> CheckId(const Document& doc, const DocumentLocator& locator) {
     const XXH128_hash_t hash = XXH3_128bits_withSeed(doc.id.data(), doc.id.size(), kIdHashSeed);
-    auto [it, inserted] =
-        first_seen_.try_emplace(IdKey{hash.low64, hash.high64}, FirstSeen{locator.input, locator.line});
+    auto [it, inserted] = first_seen_.try_emplace(IdKey{hash.low64, hash.high64},
+                                                  FirstSeen{locator.input, locator.line});
     if (inserted) return true;
     const std::string& first_path = files_[it->second.input].path;
-    std::string first = it->second.line > 0 ? absl::StrCat(first_path, ":", it->second.line)
-                                            : first_path;
-    NAQL_RETURN_IF_ERROR(Report(
-        doc.location,
-        MakeProblem(absl::StatusCode::kAlreadyExists, doc.location,
-                    absl::StrCat("duplicate id \"", absl::Utf8SafeCHexEscape(doc.id),
-                                 "\" (first at ", first, ")")),
-        /*skipped=*/true));
+    std::string first =
+        it->second.line > 0 ? absl::StrCat(first_path, ":", it->second.line) : first_path;
+    NAQL_RETURN_IF_ERROR(
+        Report(doc.location,
+               MakeProblem(absl::StatusCode::kAlreadyExists, doc.location,
+                           absl::StrCat("duplicate id \"", absl::Utf8SafeCHexEscape(doc.id),
+                                        "\" (first at ", first, ")")),
+               /*skipped=*/true));
     return false;
   }
 
@@ -496,7 +497,7 @@ class DocumentReader::Impl : public internal::ProblemSink {
 
   uint32_t next_input_ = 0;
   uint32_t current_ = 0;
-  std::unique_ptr<internal::ByteStream> stream_;  // of the input being read
+  std::unique_ptr<internal::ByteStream> stream_;   // of the input being read
   std::unique_ptr<internal::InputFormat> format_;  // reads stream_
   uint64_t finished_bytes_ = 0;                    // consumed from inputs already closed
 
@@ -532,8 +533,6 @@ uint64_t DocumentReader::bytes_read() const { return impl_->bytes_read(); }
 uint64_t DocumentReader::total_bytes() const { return impl_->total_bytes(); }
 uint64_t DocumentReader::documents() const { return impl_->documents(); }
 uint64_t DocumentReader::skipped() const { return impl_->skipped(); }
-const std::vector<std::string>& DocumentReader::input_paths() const {
-  return impl_->input_paths();
-}
+const std::vector<std::string>& DocumentReader::input_paths() const { return impl_->input_paths(); }
 
 }  // namespace naql

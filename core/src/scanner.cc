@@ -44,6 +44,7 @@ absl::Status ScanOptions::Validate() const {
   NAQL_RETURN_IF_ERROR(lsh.Validate(fingerprint.minhash.num_perm));
   NAQL_RETURN_IF_ERROR(passage.Validate());
   NAQL_RETURN_IF_ERROR(quotes.Validate());
+  NAQL_RETURN_IF_ERROR(boilerplate.Validate());
   AlignerOptions effective = aligner;
   effective.min_words = fingerprint.min_words;
   effective.seed_size = fingerprint.shingle.size;
@@ -64,6 +65,7 @@ class Scanner::Impl {
         passages_(options.passage),
         aligner_(EffectiveAlignerOptions(options)),
         quote_clusterer_(options.quotes, &fingerprinter_.normalizer(), &fingerprinter_.tokenizer()),
+        boilerplate_(options.boilerplate),
         documents_(documents),
         stats_(stats) {}
 
@@ -148,6 +150,7 @@ class Scanner::Impl {
     std::vector<DocumentFingerprint> fingerprints;
     std::vector<std::string> stored;
     std::vector<std::vector<PreparedQuotation>> quotations;
+    std::vector<std::vector<LineFingerprint>> lines;
     NAQL_RETURN_IF_ERROR(ReadBatch(&batch, &batch_locators));
     const uint32_t num_perm = options_.fingerprint.minhash.num_perm;
 
@@ -155,10 +158,14 @@ class Scanner::Impl {
       fingerprints.resize(batch.size());
       stored.assign(batch.size(), std::string());
       quotations.resize(batch.size());
+      lines.resize(batch.size());
       std::thread workers([&] {
         internal::ParallelFor(batch.size(), threads, [&](size_t i, unsigned worker) {
           if (options_.find_pairs) {
             fingerprinter_.Fingerprint(batch[i].text, &scratch[worker], &fingerprints[i]);
+            if (options_.remove_boilerplate) {
+              FingerprintLines(batch[i].text, scratch[worker].tokens, &lines[i]);
+            }
             if (!reader_->Rereadable(batch_locators[i].input)) stored[i] = Compress(batch[i].text);
           }
           if (options_.find_quotes) quote_clusterer_.Prepare(batch[i].text, &quotations[i]);
@@ -186,7 +193,16 @@ class Scanner::Impl {
             lsh_.Add(index, absl::MakeConstSpan(signatures_).subspan(
                                 static_cast<size_t>(index) * num_perm, num_perm));
           }
-          if (options_.find_partial) passages_.Add(index, fingerprints[i].passages);
+          if (options_.remove_boilerplate) {
+            // Passage fingerprints wait until boilerplate is known (AddPassages).
+            boilerplate_.Add(documents_->back().meta.source, lines[i]);
+            pending_lines_.push_back(std::move(lines[i]));
+            lines[i].clear();
+            pending_passages_.push_back(std::move(fingerprints[i].passages));
+            fingerprints[i].passages.clear();
+          } else if (options_.find_partial) {
+            passages_.Add(index, fingerprints[i].passages);
+          }
         }
         if (options_.find_quotes) quote_clusterer_.AddPrepared(index, quotations[i]);
         stats_->bytes += batch[i].text.size();
@@ -197,11 +213,40 @@ class Scanner::Impl {
       std::swap(batch_locators, next_locators);
     }
     stats_->skipped = reader_->skipped();
+    if (options_.find_pairs && options_.remove_boilerplate) AddPassagesWithoutBoilerplate();
     stats_->fingerprint_bytes = signatures_.capacity() * sizeof(uint32_t) +
                                 passages_.memory_bytes() +
                                 locators_.capacity() * sizeof(DocumentLocator) +
                                 quote_clusterer_.MemoryUsage();
     return absl::OkStatus();
+  }
+
+  // Finds the boilerplate lines, remembers each article's boilerplate token ranges (masked before
+  // alignment), and adds the passage fingerprints that do not touch them to the passage index.
+  void AddPassagesWithoutBoilerplate() {
+    boilerplate_.Build();
+    stats_->boilerplate_lines = boilerplate_.boilerplate_lines();
+    boilerplate_ranges_.resize(documents_->size());
+    const uint32_t shingle = options_.fingerprint.shingle.size;
+    std::vector<PassageFingerprint> kept;
+    for (uint32_t doc = 0; doc < documents_->size(); ++doc) {
+      std::vector<TokenRange>& ranges = boilerplate_ranges_[doc];
+      boilerplate_.BoilerplateRanges((*documents_)[doc].meta.source, pending_lines_[doc], &ranges);
+      std::vector<LineFingerprint>().swap(pending_lines_[doc]);
+      std::vector<PassageFingerprint>& passages = pending_passages_[doc];
+      if (!ranges.empty()) {
+        ++stats_->boilerplate_documents;
+        kept.clear();
+        for (const PassageFingerprint& fp : passages) {
+          if (!OverlapsAny(ranges, fp.position, fp.position + shingle)) kept.push_back(fp);
+        }
+        passages.swap(kept);
+      }
+      if (options_.find_partial) passages_.Add(doc, passages);
+      std::vector<PassageFingerprint>().swap(passages);
+    }
+    std::vector<std::vector<LineFingerprint>>().swap(pending_lines_);
+    std::vector<std::vector<PassageFingerprint>>().swap(pending_passages_);
   }
 
   std::vector<Candidate> FindCandidates() {
@@ -301,6 +346,10 @@ class Scanner::Impl {
         }
         loaded[slot] = *std::move(doc);
         fingerprinter_.Analyze(loaded[slot].text, &analyzed[slot]);
+        const uint32_t index = batch_docs[slot];
+        if (index < boilerplate_ranges_.size() && !boilerplate_ranges_[index].empty()) {
+          MaskTokens(boilerplate_ranges_[index], index, absl::MakeSpan(analyzed[slot].tokens));
+        }
       });
       for (const absl::Status& status : load_status) NAQL_RETURN_IF_ERROR(status);
 
@@ -346,6 +395,7 @@ class Scanner::Impl {
   PassageIndex passages_;
   Aligner aligner_;
   QuoteClusterer quote_clusterer_;
+  BoilerplateDetector boilerplate_;
   std::vector<ScannedDocument>* documents_;
   ScanStats* stats_;
   DocumentReader* reader_ = nullptr;
@@ -356,6 +406,11 @@ class Scanner::Impl {
   std::vector<std::string> stored_texts_;   // per document: zstd text, or empty when re-readable
   std::vector<uint32_t> signatures_;        // num_perm values per document, in document order
   std::vector<std::pair<uint32_t, uint32_t>> duplicate_pairs_;
+  // Boilerplate: per document, its lines and passages until the end of phase 1, then the token
+  // ranges of its boilerplate lines (usually none).
+  std::vector<std::vector<LineFingerprint>> pending_lines_;
+  std::vector<std::vector<PassageFingerprint>> pending_passages_;
+  std::vector<std::vector<TokenRange>> boilerplate_ranges_;
 };
 
 Scanner::Scanner(const ScanOptions& options) : options_(options) {}

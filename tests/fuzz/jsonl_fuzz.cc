@@ -5,7 +5,8 @@
 //   - every document's locator points at bytes that parse again to the same document (ReadAt's
 //     contract), and every document has a non-empty id and text in valid UTF-8;
 //   - FirstInvalidUtf8 finds a prefix that is valid.
-// Replayed over tests/fuzz/corpus/jsonl_fuzz/ by ctest; with NAQL_BUILD_FUZZERS, a libFuzzer binary.
+// Replayed over tests/fuzz/corpus/jsonl_fuzz/ by ctest; with NAQL_BUILD_FUZZERS, a libFuzzer
+// binary.
 
 #include <cstdint>
 #include <cstdlib>

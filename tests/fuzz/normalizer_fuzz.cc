@@ -1,7 +1,10 @@
 // Fuzz target for the Normalizer and the Tokenizer: any bytes, under any options.
 //
-// The first two bytes choose the NormalizerOptions (their low 12 bits, as NormalizerOptions::Bits)
-// and whether clitics are stripped (bit 15); the rest is the text. Beyond "no crash, no sanitizer
+// The first byte chooses the options: bit 0 nfkc, bit 1 remove_diacritics, bit 2 remove_tatweel
+// and remove_format_controls, bit 3 case_fold, bit 4 the letter and digit folds, bit 5
+// fold_punctuation, bit 7 set = keep clitics. (Six bits, not all twelve switches: the grouped
+// switches act alike, and 64 option sets keep the cache of normalizers, 512 KiB each, small.)
+// The rest is the text. Beyond "no crash, no sanitizer
 // report", every run checks the offset map and token invariants and traps when one fails:
 //   * the folded text is valid UTF-8 and the map has one entry per folded code point;
 //   * map entries are monotone, start on code point boundaries of the original, and agree on
@@ -30,13 +33,23 @@ void Check(bool condition, const char* what) {
   }
 }
 
-const naql::Normalizer& NormalizerFor(uint32_t bits) {
-  // One per option set seen (at most 4096), built on first use: construction is a few ms.
-  static auto* const normalizers = new std::map<uint32_t, std::unique_ptr<naql::Normalizer>>;
-  auto& slot = (*normalizers)[bits];
+const naql::Normalizer& NormalizerFor(uint8_t selector) {
+  static auto* const normalizers = new std::map<uint8_t, std::unique_ptr<naql::Normalizer>>;
+  auto& slot = (*normalizers)[selector & 0x3F];
   if (slot == nullptr) {
     naql::NormalizerOptions options;
-    Check(naql::NormalizerOptions::FromBits(bits, &options).ok(), "FromBits");
+    options.nfkc = selector & 1;
+    options.remove_diacritics = selector & 2;
+    options.remove_tatweel = options.remove_format_controls = selector & 4;
+    options.case_fold = selector & 8;
+    options.fold_alef = options.fold_alef_maksura = options.fold_teh_marbuta =
+        options.fold_hamza_carriers = options.fold_persian_letters = options.fold_digits =
+            selector & 16;
+    options.fold_punctuation = selector & 32;
+    naql::NormalizerOptions round_trip;
+    Check(naql::NormalizerOptions::FromBits(options.Bits(), &round_trip).ok() &&
+              round_trip.Bits() == options.Bits(),
+          "options survive Bits/FromBits");
     slot = std::make_unique<naql::Normalizer>(options);
   }
   return *slot;
@@ -45,17 +58,15 @@ const naql::Normalizer& NormalizerFor(uint32_t bits) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  uint32_t bits = 0xFFF;
-  bool strip_clitics = true;
-  if (size >= 2) {
-    const uint32_t head = data[0] | (uint32_t{data[1]} << 8);
-    bits = head & 0xFFF;
-    strip_clitics = (head >> 15) == 0;
-    data += 2;
-    size -= 2;
+  uint8_t selector = 0x3F;  // the defaults
+  if (size >= 1) {
+    selector = data[0];
+    ++data;
+    --size;
   }
+  const bool strip_clitics = (selector & 0x80) == 0;
   const std::string original(reinterpret_cast<const char*>(data), size);
-  const naql::NormalizedText out = NormalizerFor(bits).Normalize(original);
+  const naql::NormalizedText out = NormalizerFor(selector).Normalize(original);
 
   // Folded text: valid UTF-8 (no U+FFFD from decoding it unless it is a real U+FFFD).
   uint32_t folded_cps = 0;

@@ -389,7 +389,10 @@ class Generator {
     if (count >= w) {
       const uint64_t* window = tokens + count - w;
       uint64_t buffer[32];
-      for (size_t drop = 0; drop < w; ++drop) {
+      // Dropping the newest token gives the key that dropping the oldest gave one position
+      // earlier; only the first full window has it new.
+      const size_t drops = count == w ? w : w - 1;
+      for (size_t drop = 0; drop < drops; ++drop) {
         std::copy(window, window + drop, buffer);
         std::copy(window + drop + 1, window + w, buffer + drop);
         out[num++] = HashRun(buffer, w - 1, kNearSeed);

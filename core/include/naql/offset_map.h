@@ -28,8 +28,9 @@
 
 namespace naql {
 
-// A half-open range of the original text, in UTF-8 bytes and in code points. (An invalid byte
-// counts as one code point, as it decodes to one U+FFFD.)
+// A half-open range of the original text, in UTF-8 bytes and in code points. (An invalid UTF-8
+// sequence counts as one code point per maximal invalid subpart, 1 to 3 bytes, as it decodes to
+// one U+FFFD; Python's errors="replace" counts the same way.)
 struct OriginalSpan {
   uint32_t byte_begin = 0;
   uint32_t byte_end = 0;

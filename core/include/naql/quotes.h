@@ -48,7 +48,8 @@
 //     quotation on the new line), so that one unbalanced line does not shift the pairs of the next.
 //   * A closing mark closes the nearest open mark of its family; marks opened after it and still
 //     open are abandoned. Every open mark is abandoned at a paragraph break (a blank line, or
-//     U+2029) and at the end of the text. Quotations may span single line breaks.
+//     U+2029) and at the end of the text. Quotations may span single line breaks. At most 32
+//     marks stay open; a 33rd forgets the oldest (real text nests a few levels at most).
 //   * Matched pairs are therefore nested or disjoint. A pair holding more than max_words words is
 //     dropped as a mispairing (its inner pairs stay candidates); of the rest only the outermost are
 //     reported: «… “…” …» is one quotation.

@@ -26,10 +26,10 @@
 //   corpus.jsonl:3: invalid JSON (UNCLOSED_STRING)        (simdjson's error name)
 //   corpus.jsonl:4: not a JSON object
 //   corpus.jsonl:5: invalid UTF-8 at byte 17 of the line
-//   corpus.jsonl:17: missing "text"                       (also "id"; and: empty "id", empty "text")
-//   corpus.jsonl:18: "text" is not a string               ("id" is not a string or an integer)
-//   corpus.jsonl:19: duplicate "text"                     (a key given twice in one object)
-//   corpus.jsonl:20: line of 300000000 bytes exceeds max_document_bytes (268435456)
+//   corpus.jsonl:17: missing "text"                       (also "id"; and: empty "id", empty
+//   "text") corpus.jsonl:18: "text" is not a string               ("id" is not a string or an
+//   integer) corpus.jsonl:19: duplicate "text"                     (a key given twice in one
+//   object) corpus.jsonl:20: line of 300000000 bytes exceeds max_document_bytes (268435456)
 //   corpus.jsonl:21: duplicate id "a1" (first at corpus.jsonl:2)
 //   x.txt: empty file                                     (JSONL: no line that is not blank)
 //   x.txt: document larger than max_document_bytes (268435456)
@@ -53,7 +53,8 @@
 //   while (true) {
 //     NAQL_ASSIGN_OR_RETURN(bool more, (*reader)->Next(&doc, &where));
 //     if (!more) break;
-//     ...  // later, if (*reader)->Rereadable(where.input): (*reader)->ReadAt(where) gives doc again
+//     ...  // later, if (*reader)->Rereadable(where.input): (*reader)->ReadAt(where) gives doc
+//     again
 //   }
 //
 // Thread safety: Next() must be called from one thread at a time. ReadAt(), Rereadable(),
@@ -124,7 +125,7 @@ struct InputProblem {
   // corrupt or truncated compressed file, NotFound / PermissionDenied / ... for files that cannot
   // be read) and the complete message "<location>: <what>".
   absl::Status status;
-  bool skipped = true;   // something was dropped (counted by skipped()); false only for a warning
+  bool skipped = true;  // something was dropped (counted by skipped()); false only for a warning
 };
 
 // Reads Documents from files, directories and standard input. See the file comment.

@@ -5,13 +5,15 @@
 //      reduced to a MinHash signature and winnowed passage fingerprints. Texts are not kept: the
 //      fingerprints are (about 3 KB for a 600-word article). Articles whose input cannot be read
 //      again (compressed files) keep a zstd-compressed copy of their text instead.
+//      Lines that a source repeats in many articles (site chrome) are then found, and their
+//      passage fingerprints dropped, before any candidate is made (naql/boilerplate.h).
 //   2. Candidates: LSH over the signatures (whole-article resemblance ≥ threshold, Broder 1997;
 //      banding as in Leskovec–Rajaraman–Ullman, Mining of Massive Datasets ch. 3) and the passage
 //      index (articles sharing a winnowed fingerprint, after dropping fingerprints found in more than
 //      max_df articles, which are boilerplate) give candidate pairs.
 //   3. Verify: candidate pairs are taken in (a, b) order in batches; the articles of a batch are read
 //      again, analyzed, and each pair aligned. A pair with at least one span of min_words words is
-//      a finding: a duplicate when the spans cover ≥ 80% of the shorter article's words, else reuse.
+//      a finding (boilerplate words masked so they never match): a duplicate when the spans cover ≥ 80% of the shorter article's words, else reuse.
 // Findings go to a ScanSink in (a, b) order as they are verified, so output streams; clusters of
 // duplicates follow at the end, then quotations repeated across articles (detected in phase 1,
 // where only the quotations are kept, and clustered allowing edits: see naql/quotes.h).
@@ -36,6 +38,7 @@
 
 #include "absl/status/status.h"
 #include "naql/aligner.h"
+#include "naql/boilerplate.h"
 #include "naql/document.h"
 #include "naql/fingerprinter.h"
 #include "naql/lsh_index.h"
@@ -54,6 +57,8 @@ struct ScanOptions {
   bool find_pairs = true;          // false: skip fingerprints and pairs (quotations only)
   bool find_partial = true;        // the passage stage; false: whole-article near-duplicates only
   bool find_quotes = true;         // cluster quotations repeated across articles
+  bool remove_boilerplate = true;  // lines a source repeats on many articles never make spans
+  BoilerplateOptions boilerplate;  // how many articles make a line boilerplate
   QuoteClustererOptions quotes;    // min_docs, similarity of repeated quotations
   unsigned threads = 1;            // worker threads, >= 1
   // Candidate pairs verified per batch; bounds the memory of re-read texts.
@@ -81,6 +86,8 @@ struct ScanStats {
   uint64_t duplicates = 0;
   uint64_t quotes = 0;       // repeated quotations
   uint64_t dropped_fingerprints = 0;  // passage fingerprints over max_df
+  uint64_t boilerplate_lines = 0;     // distinct (source, line) pairs found to be boilerplate
+  uint64_t boilerplate_documents = 0; // articles with at least one boilerplate line
   double fingerprint_seconds = 0;
   double candidate_seconds = 0;
   double verify_seconds = 0;

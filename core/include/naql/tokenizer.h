@@ -9,7 +9,16 @@
 //   * the article and its proclitic combinations ال وال فال بال كال لل are removed when at least
 //     two letters remain (والولايات → ولايات, للصحفيين → صحفيين);
 //   * otherwise a leading conjunction و is removed when at least three letters remain (وقال → قال).
-// Stripping changes only the hash; the token's spans always cover the whole original word.
+// ("Letters" are code points of the folded word, digits included.) The rules are deliberately
+// light, without a dictionary: a word whose root starts with و loses it too (وزير → زير) while
+// الوزير and والوزير keep it (→ وزير), so the bare and the prefixed forms of such words do not
+// meet. The rules are the same in every document, so copied text always matches; the choice only
+// trades a little recall across paraphrases for simplicity and speed. Set strip_clitics = false
+// for exact words. Stripping changes only the hash and stem_begin; the token's spans always cover
+// the whole original word.
+//
+// Performance: one scan of the folded text, a bit set lookup per code point, XXH3 per word; about
+// 500 MB/s of Arabic news on one core (bench/normalizer_benchmark.cc).
 //
 // Example:
 //   naql::Normalizer normalizer;
@@ -60,7 +69,9 @@ class Tokenizer {
 
   const TokenizerOptions& options() const { return options_; }
 
-  // Appends the tokens of `text` to `tokens` (which is cleared first).
+  // Appends the tokens of `text` to `tokens` (which is cleared first), in text order. Requires
+  // `text` as made by Normalizer::Normalize (valid UTF-8, one map entry per code point). Reuses
+  // `tokens`' capacity.
   void Tokenize(const NormalizedText& text, std::vector<Token>* tokens) const;
 
   // The hash Tokenize() gives a word whose folded letters are `word` (after clitic stripping).
