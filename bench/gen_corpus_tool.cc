@@ -3,12 +3,13 @@
 //   gen_corpus (--seeds DIR | --pool FILE) --out CORPUS.jsonl --truth TRUTH.jsonl
 //              [--docs N | --target-mb M] [--seed S] [--bases real|synthetic]
 //              [--duplicate-rate R] [--reuse-rate R] [--quote-rate R] [--edit-rate R]
-//              [--boilerplate R] [--min-words N] [--max-shared-words N]
+//              [--boilerplate R] [--min-words N] [--max-shared-words N] [--near-edits 1|2]
 //              [--min-article-words N] [--max-article-words N]
 //
 // The pool of real text is either the *.txt files of DIR (sorted by name; e.g. fixtures/seeds) or
 // the "text" fields of a JSON Lines file (FILE ending in .zst is read through `zstd -dc`; "-" reads
-// standard input). --bases defaults to "real" for --pool and "synthetic" for --seeds. See
+// standard input). --bases defaults to "real" for --pool and "synthetic" for --seeds; --near-edits
+// to 2, or 1 when --target-mb exceeds 20 (memory). See
 // tests/support/corpus_generator.h for what is planted and what the truth means.
 //
 // Examples:
@@ -45,7 +46,8 @@ constexpr char kUsage[] =
     "                  --truth TRUTH.jsonl [--docs N | --target-mb M] [--seed S]\n"
     "                  [--bases real|synthetic] [--duplicate-rate R] [--reuse-rate R]\n"
     "                  [--quote-rate R] [--edit-rate R] [--boilerplate R] [--min-words N]\n"
-    "                  [--max-shared-words N] [--min-article-words N] [--max-article-words N]\n";
+    "                  [--max-shared-words N] [--near-edits 1|2] [--min-article-words N]\n"
+    "                  [--max-article-words N]\n";
 
 [[noreturn]] void Fail(const std::string& message) {
   std::fprintf(stderr, "gen_corpus: %s\n", message.c_str());
@@ -129,6 +131,7 @@ int main(int argc, char** argv) {
   options.num_documents = 0;
   std::string seeds, pool_path, out, truth, bases;
   double target_mb = 0;
+  bool near_edits_set = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "-h" || flag == "--help") {
@@ -174,6 +177,9 @@ int main(int argc, char** argv) {
       as_double(&options.boilerplate_rate);
     } else if (flag == "--min-words") {
       as_uint(&options.min_words);
+    } else if (flag == "--near-edits") {
+      as_uint(&options.near_edits);
+      near_edits_set = true;
     } else if (flag == "--max-shared-words") {
       as_uint(&options.max_shared_words);
     } else if (flag == "--min-article-words") {
@@ -187,6 +193,8 @@ int main(int argc, char** argv) {
   if (seeds.empty() == pool_path.empty()) Fail(std::string("give one of --seeds, --pool\n") + kUsage);
   if (out.empty() || truth.empty()) Fail(std::string("--out and --truth are required\n") + kUsage);
   if (target_mb > 0) options.target_bytes = static_cast<uint64_t>(target_mb * 1e6);
+  // Large corpora: one edit keeps the generator's key filter near 1 GB at 200 MB of text.
+  if (!near_edits_set && options.target_bytes > 20'000'000) options.near_edits = 1;
   if (options.num_documents == 0 && options.target_bytes == 0) options.num_documents = 240;
   options.real_bases = bases.empty() ? !pool_path.empty() : bases == "real";
 

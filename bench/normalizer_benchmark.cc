@@ -50,7 +50,8 @@ const std::vector<std::string>& Corpus() {
   static const auto* const corpus = [] {
     std::vector<std::string> words;
     for (const std::string& seed : Seeds()) {
-      for (absl::string_view word : absl::StrSplit(seed, absl::ByAnyChar(" \n\t"), absl::SkipEmpty())) {
+      for (absl::string_view word :
+           absl::StrSplit(seed, absl::ByAnyChar(" \n\t"), absl::SkipEmpty())) {
         words.emplace_back(word);
       }
     }
@@ -124,8 +125,8 @@ void NormalizeAndTokenize(benchmark::State& state, const std::vector<std::string
     }
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * TotalBytes(texts)));
-  state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(token_count),
-                                                  benchmark::Counter::kIsRate);
+  state.counters["tokens/s"] =
+      benchmark::Counter(static_cast<double>(token_count), benchmark::Counter::kIsRate);
 }
 
 void BM_NormalizeTokenize_Seeds(benchmark::State& state) { NormalizeAndTokenize(state, Seeds()); }

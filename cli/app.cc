@@ -143,6 +143,7 @@ int Run(int argc, char** argv) {
   RegisterScan(&app, &context);
   RegisterCompare(&app, &context);
   RegisterQuotes(&app, &context);
+  RegisterIndex(&app, &context);
 
   try {
     app.parse(args);

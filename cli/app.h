@@ -86,6 +86,7 @@ void RegisterNormalize(CLI::App* app, Context* context);
 void RegisterScan(CLI::App* app, Context* context);
 void RegisterCompare(CLI::App* app, Context* context);
 void RegisterQuotes(CLI::App* app, Context* context);
+void RegisterIndex(CLI::App* app, Context* context);
 
 // Runs the command line; returns the process exit code.
 int Run(int argc, char** argv);

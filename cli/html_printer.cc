@@ -40,7 +40,7 @@ h1 { font-size: 1.3rem; margin: 0; }
 h2 { font-size: 1.1rem; margin: 1.1rem 0 .5rem; }
 header.top p { margin: .2rem 0 0; color: var(--muted); }
 main { padding: 0 1.2rem 2rem; }
-bdi.id { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .9em; }
+bdi.id { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .9em; overflow-wrap: anywhere; }
 .controls { display: flex; flex-wrap: wrap; gap: .4rem 1.2rem; align-items: center; margin: .3rem 0 .5rem; }
 .controls input[type=search] { width: 16rem; }
 table.grid { border-collapse: collapse; width: 100%; font-size: .92rem; }
@@ -77,6 +77,7 @@ mark.q { outline: 1px dashed #7a5200; outline-offset: 1px; }
 mark.flash { animation: flash .9s ease-out; }
 @keyframes flash { from { box-shadow: 0 0 0 4px #0b57a4; } to { box-shadow: 0 0 0 0 transparent; } }
 .ed { color: #8b0000; text-decoration: underline wavy #c0392b; text-decoration-skip-ink: none; text-underline-offset: 4px; }
+.va { text-decoration: underline dotted #6a4c93; text-decoration-thickness: 2px; text-decoration-skip-ink: none; text-underline-offset: 4px; }
 .sw { display: inline-block; min-width: 1.6rem; text-align: center; border-radius: 3px; }
 .c0 { background: #ffe38a; } .c1 { background: #a9e7cf; } .c2 { background: #ffc6a5; }
 .c3 { background: #b7d8ff; } .c4 { background: #e2c0ff; } .c5 { background: #cdef94; }
@@ -162,6 +163,7 @@ for (const p of pairs) {
 const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 const fixed = (x, digits = 2) => (x === null || x === undefined) ? '\u2013' : Number(x).toFixed(digits);
+const count = (n, noun) => n + ' ' + noun + (n === 1 ? '' : 's');
 const idHtml = (id) => '<bdi class="id" dir="auto">' + esc(id) + '</bdi>';
 const kindHtml = (kind) => '<span class="kind ' + esc(kind) + '">' + esc(kind) + '</span>';
 // JavaScript strings are UTF-16; report offsets count code points. Array.from splits by code
@@ -260,11 +262,11 @@ class Table {
 // ---- The summary line -----------------------------------------------------------------------------
 if (summary) {
   const duplicates = pairs.filter((p) => p.kind === 'duplicate').length;
-  $('stats').textContent = summary.documents + ' articles' +
+  $('stats').textContent = count(summary.documents, 'article') +
       (summary.skipped ? ' (' + summary.skipped + ' inputs skipped)' : '') + ' \u00b7 ' +
-      summary.pairs + ' pairs (' + duplicates + ' duplicates, ' + (pairs.length - duplicates) +
-      ' reuse) \u00b7 ' + summary.clusters + ' clusters \u00b7 ' + summary.quotes +
-      ' repeated quotations \u00b7 ' + fixed(summary.seconds) + ' s';
+      count(summary.pairs, 'pair') + ' (' + count(duplicates, 'duplicate') + ', ' + (pairs.length - duplicates) +
+      ' reuse) \u00b7 ' + count(summary.clusters, 'cluster') + ' \u00b7 ' + count(summary.quotes, 'repeated quotation') +
+      ' \u00b7 ' + fixed(summary.seconds) + ' s';
 } else {
   $('stats').textContent = 'The report is incomplete (no summary record): the scan did not finish.';
 }
@@ -334,7 +336,7 @@ if (clusters.length) {
     { key: 'size', label: 'copies', num: true, value: (c) => c.members.length, html: (c) => String(c.members.length) },
     { key: 'origin', label: 'origin (earliest)', value: (c) => docOf(c.origin).id,
       html: (c) => memberButton(c.origin) + (docOf(c.origin).date ? ' ' + esc(docOf(c.origin).date) : '') },
-    { key: 'members', label: 'members', html: (c) => c.members.slice(0, MEMBERS_SHOWN).map(memberButton).join('') +
+    { key: 'members', label: 'members', html: (c) => c.members.slice(0, MEMBERS_SHOWN).map((i) => memberButton(i)).join(' ') +
         (c.members.length > MEMBERS_SHOWN ? ' \u2026 and ' + (c.members.length - MEMBERS_SHOWN) + ' more' : '') },
   ], clusters, { sortKey: 'size', sortDir: -1 });
   clusterTable.refresh();
@@ -355,15 +357,19 @@ if (quotes.length) {
     { key: 'text', label: 'quotation (first occurrence)',
       html: (q) => '<span dir="auto">' + esc(shortText(q.occurrences.length ? q.occurrences[0].text : q.text)) + '</span>' },
     { key: 'where', label: 'articles', html: (q) => q.occurrences.slice(0, MEMBERS_SHOWN).map((o) =>
-        memberButton(o.doc, o.begin + '\u2013' + o.end + ': ' + o.text)).join('') +
+        memberButton(o.doc, o.begin + '\u2013' + o.end + ': ' + o.text)).join(' ') +
         (q.occurrences.length > MEMBERS_SHOWN ? ' \u2026 and ' + (q.occurrences.length - MEMBERS_SHOWN) + ' more' : '') },
   ], quotes, { sortKey: 'count', sortDir: -1 });
   quoteTable.refresh();
 }
 
 // ---- Edits inside a passage -----------------------------------------------------------------------
-// Words are runs of letters, marks and digits (format controls join them, as the normalizer
-// removes them before tokenizing), compared after the normalizer's folds.
+// The words of the two sides of a passage are aligned as the aligner compares them: words are runs
+// of letters, marks and digits (format controls join them: the normalizer removes them before
+// tokenizing), folded with the normalizer's rules, light clitics stripped as the tokenizer strips
+// them, and two stems match when equal or spelling variants (the aligner's default rule: edit
+// distance 1 for stems of 4+ letters, 2 for 7+, or one proclitic letter و ف ب ل ك in front).
+// A word left unmatched is an edit; a word matched to a variant is marked as a variant.
 const WORD_CHAR = /^[\p{L}\p{M}\p{N}\u00AD\u061C\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]$/u;
 const REMOVED = /[\u064B-\u065F\u0670\u06D6-\u06ED\u0640\u00AD\u061C\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
 const LETTER_FOLDS = { '\u0622': '\u0627', '\u0623': '\u0627', '\u0625': '\u0627', '\u0671': '\u0627',
@@ -374,6 +380,18 @@ const fold = (word) => word.normalize('NFKC').replace(REMOVED, '')
     .replace(/[\u0660-\u0669]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x0660 + 48))
     .replace(/[\u06F0-\u06F9]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x06F0 + 48))
     .toLowerCase();
+const WAW = '\u0648', ALEF = '\u0627', LAM = '\u0644';
+const ARTICLE_CARRIERS = '\u0648\u0641\u0628\u0643';  // و ف ب ك before ال
+const PROCLITICS = '\u0648\u0641\u0628\u0644\u0643';  // و ف ب ل ك
+// The tokenizer's clitic stripping: وال فال بال كال, then ال لل, leaving 2+ letters; else و, leaving 3+.
+function stemOf(letters) {
+  let article = 0;
+  if (letters.length > 2 && ARTICLE_CARRIERS.includes(letters[0]) && letters[1] === ALEF && letters[2] === LAM) article = 3;
+  else if (letters.length > 1 && (letters[0] === ALEF || letters[0] === LAM) && letters[1] === LAM) article = 2;
+  if (article && letters.length - article >= 2) return letters.slice(article);
+  if (letters[0] === WAW && letters.length - 1 >= 3) return letters.slice(1);
+  return letters;
+}
 
 function wordsOf(cps, begin, end) {
   const words = [];
@@ -382,71 +400,122 @@ function wordsOf(cps, begin, end) {
     const inWord = i < end && WORD_CHAR.test(cps[i]);
     if (inWord && start < 0) start = i;
     if (!inWord && start >= 0) {
-      const key = fold(cps.slice(start, i).join(''));
-      if (key) words.push({ begin: start, end: i, key });
+      const stem = stemOf(Array.from(fold(cps.slice(start, i).join(''))));
+      if (stem.length) {
+        let letters = 0;  // a 32-bit letter-set mask, for a cheap filter before the distance
+        for (const c of stem) letters |= 1 << (c.codePointAt(0) % 31);
+        words.push({ begin: start, end: i, key: stem.join(''), stem, letters });
+      }
       start = -1;
     }
   }
   return words;
 }
 
-// Marks the words of a and b that belong to a longest common subsequence (dynamic programming,
-// as in Hunt–McIlroy diff; common prefix and suffix first). Above 4M cells the table would be too
-// slow, and a multiset match (a word is matched if the other side has an unmatched copy) is used.
+function bitCount(x) {
+  let n = 0;
+  for (; x; x &= x - 1) ++n;
+  return n;
+}
+
+// Optimal-string-alignment distance (Levenshtein with adjacent transpositions).
+function osaDistance(a, b) {
+  let before = null, previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; ++i) {
+    const row = [i];
+    for (let j = 1; j <= b.length; ++j) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost);
+      if (before && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2] + 1);
+      row.push(d);
+    }
+    before = previous;
+    previous = row;
+  }
+  return previous[b.length];
+}
+
+// Whether two different stems are spelling variants under the aligner's default rule.
+function isVariant(x, y) {
+  const a = x.stem, b = y.stem;
+  if (a.length > 32 || b.length > 32) return false;
+  const proclitic = (longer, shorter) => longer.length === shorter.length + 1 && shorter.length >= 2 &&
+      PROCLITICS.includes(longer[0]) && longer.slice(1).join('') === shorter.join('');
+  if (proclitic(a, b) || proclitic(b, a)) return true;
+  const shortest = Math.min(a.length, b.length);
+  const allowed = shortest >= 7 ? 2 : shortest >= 4 ? 1 : 0;
+  if (allowed === 0 || Math.abs(a.length - b.length) > allowed) return false;
+  if (bitCount(x.letters ^ y.letters) > 2 * allowed) return false;
+  return osaDistance(a, b) <= allowed;
+}
+
+const UNMATCHED = 0, EQUAL = 1, VARIANT = 2;
+// Aligns the words of the two sides: a longest common subsequence under "equal or variant"
+// (dynamic programming as in Wagner–Fischer; taking a matching diagonal is always optimal, for
+// any match relation), common prefix and suffix first. Above 4M cells the table would be too
+// slow, and a multiset match of equal words is used instead. Returns a state per word.
 function matchWords(a, b) {
-  const matchedA = new Uint8Array(a.length), matchedB = new Uint8Array(b.length);
+  const stateA = new Uint8Array(a.length), stateB = new Uint8Array(b.length);
   let low = 0, highA = a.length, highB = b.length;
-  while (low < highA && low < highB && a[low] === b[low]) { matchedA[low] = matchedB[low] = 1; ++low; }
-  while (highA > low && highB > low && a[highA - 1] === b[highB - 1]) {
+  while (low < highA && low < highB && a[low].key === b[low].key) { stateA[low] = stateB[low] = EQUAL; ++low; }
+  while (highA > low && highB > low && a[highA - 1].key === b[highB - 1].key) {
     --highA; --highB;
-    matchedA[highA] = matchedB[highB] = 1;
+    stateA[highA] = stateB[highB] = EQUAL;
   }
   const n = highA - low, m = highB - low;
-  if (n === 0 || m === 0) return [matchedA, matchedB];
+  if (n === 0 || m === 0) return [stateA, stateB];
   if (n * m > 4e6) {
     const countA = new Map(), countB = new Map();
-    for (let i = low; i < highA; ++i) countA.set(a[i], (countA.get(a[i]) || 0) + 1);
-    for (let j = low; j < highB; ++j) countB.set(b[j], (countB.get(b[j]) || 0) + 1);
+    for (let i = low; i < highA; ++i) countA.set(a[i].key, (countA.get(a[i].key) || 0) + 1);
+    for (let j = low; j < highB; ++j) countB.set(b[j].key, (countB.get(b[j].key) || 0) + 1);
     for (let i = low; i < highA; ++i) {
-      const c = countB.get(a[i]);
-      if (c) { matchedA[i] = 1; countB.set(a[i], c - 1); }
+      const c = countB.get(a[i].key);
+      if (c) { stateA[i] = EQUAL; countB.set(a[i].key, c - 1); }
     }
     for (let j = low; j < highB; ++j) {
-      const c = countA.get(b[j]);
-      if (c) { matchedB[j] = 1; countA.set(b[j], c - 1); }
+      const c = countA.get(b[j].key);
+      if (c) { stateB[j] = EQUAL; countA.set(b[j].key, c - 1); }
     }
-    return [matchedA, matchedB];
+    return [stateA, stateB];
   }
   const width = m + 1;
-  const lcs = new Uint32Array((n + 1) * width);  // lcs[i][j]: LCS of a[low+i..) and b[low+j..)
+  const relation = new Uint8Array(n * m);  // EQUAL, VARIANT or UNMATCHED per pair of words
+  const lcs = new Uint32Array((n + 1) * width);  // lcs[i][j]: of a[low+i..) and b[low+j..)
   for (let i = n - 1; i >= 0; --i) {
     for (let j = m - 1; j >= 0; --j) {
-      lcs[i * width + j] = a[low + i] === b[low + j] ? lcs[(i + 1) * width + j + 1] + 1 :
+      const x = a[low + i], y = b[low + j];
+      const r = x.key === y.key ? EQUAL : isVariant(x, y) ? VARIANT : UNMATCHED;
+      relation[i * m + j] = r;
+      lcs[i * width + j] = r !== UNMATCHED ? lcs[(i + 1) * width + j + 1] + 1 :
           Math.max(lcs[(i + 1) * width + j], lcs[i * width + j + 1]);
     }
   }
   for (let i = 0, j = 0; i < n && j < m;) {
-    if (a[low + i] === b[low + j]) { matchedA[low + i] = matchedB[low + j] = 1; ++i; ++j; }
+    const r = relation[i * m + j];
+    if (r !== UNMATCHED) { stateA[low + i] = stateB[low + j] = r; ++i; ++j; }
     else if (lcs[(i + 1) * width + j] >= lcs[i * width + j + 1]) ++i;
     else ++j;
   }
-  return [matchedA, matchedB];
+  return [stateA, stateB];
 }
 
-// Per side, one flag per code point of the article: 1 inside a word that the other side's
-// passage lacks. Computed once per pair, when it is first drawn.
+// Per side, one state per code point of the article: 1 (EDITED) inside a word that the other
+// side's passage lacks, 2 (VARIANT) inside a word matched to a spelling variant. Computed once
+// per pair, when it is first drawn.
+const EDITED = 1;
 function editFlags(p) {
   if (p.editFlags !== undefined) return p.editFlags;
   const docA = docOf(p.a), docB = docOf(p.b);
   if (typeof docA.text !== 'string' || typeof docB.text !== 'string') return (p.editFlags = null);
   const cpsA = codePoints(docA), cpsB = codePoints(docB);
   const flags = { a: new Uint8Array(cpsA.length), b: new Uint8Array(cpsB.length) };
+  const flag = (state) => state === UNMATCHED ? EDITED : state === VARIANT ? VARIANT : 0;
   for (const s of p.spans) {
     const wordsA = wordsOf(cpsA, Math.min(s.a_begin, cpsA.length), Math.min(s.a_end, cpsA.length));
     const wordsB = wordsOf(cpsB, Math.min(s.b_begin, cpsB.length), Math.min(s.b_end, cpsB.length));
-    const [matchedA, matchedB] = matchWords(wordsA.map((w) => w.key), wordsB.map((w) => w.key));
-    wordsA.forEach((w, i) => { if (!matchedA[i]) flags.a.fill(1, w.begin, w.end); });
-    wordsB.forEach((w, i) => { if (!matchedB[i]) flags.b.fill(1, w.begin, w.end); });
+    const [stateA, stateB] = matchWords(wordsA, wordsB);
+    wordsA.forEach((w, i) => { if (stateA[i] !== EQUAL) flags.a.fill(flag(stateA[i]), w.begin, w.end); });
+    wordsB.forEach((w, i) => { if (stateB[i] !== EQUAL) flags.b.fill(flag(stateB[i]), w.begin, w.end); });
   }
   return (p.editFlags = flags);
 }
@@ -485,7 +554,8 @@ function markedText(p, side, cps, edits) {
       let next = run + 1;
       while (next < to && (edits ? edits[next] : 0) === edited) ++next;
       const text = esc(cps.slice(run, next).join(''));
-      html.push(edited ? '<span class="ed" title="not in the other article\u2019s passage">' + text + '</span>' : text);
+      html.push(edited === EDITED ? '<span class="ed" title="not in the other article\u2019s passage (an edit)">' + text + '</span>' :
+          edited === VARIANT ? '<span class="va" title="a spelling variant of a word of the other article\u2019s passage">' + text + '</span>' : text);
       run = next;
     }
     html.push('</mark>'.repeat(cover.length));
@@ -532,7 +602,8 @@ function pairHtml(p) {
   });
   html.push('</tbody></table>');
   html.push('<p class="legend"><bdi dir="ltr">Each shared passage has one colour on both sides; ' +
-      '<span class="ed">underlined</span> words are not in the other article\u2019s passage (edits); ' +
+      '<span class="ed">underlined</span> words are not in the other article\u2019s passage (edits), ' +
+      '<span class="va">dotted</span> ones are spelling variants of a word there; ' +
       '<span class="c0" style="outline:1px dashed #7a5200">outlined</span> passages are quotations in both articles. ' +
       'Click a passage to find it on the other side.</bdi></p>');
   html.push('<div class="sides">' + sideHtml(p, 'a') + sideHtml(p, 'b') + '</div></section>');

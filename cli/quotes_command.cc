@@ -37,6 +37,7 @@ Example:
 struct QuotesFlags {
   CommonFlags common;
   std::vector<std::string> inputs;
+  std::string lang;  // --lang: "" (all) or "ar"
   ScanOptions options;
 };
 
@@ -105,6 +106,7 @@ int RunQuotes(QuotesFlags& flags, Context* context) {
   ProgressLine progress(flags.common.ShowProgress());
   ReaderOptions reader_options;
   reader_options.strict = flags.common.strict;
+  reader_options.language = flags.lang;
   auto reader = DocumentReader::Open(flags.inputs, reader_options, [&](const InputProblem& p) {
     progress.Clear();
     diagnostics.Warning(p.status.message());
@@ -158,6 +160,11 @@ void RegisterQuotes(CLI::App* app, Context* context) {
   command->add_option("--similarity", q.min_similarity,
                       "Similarity above which two quotations are the same (0-1]")
       ->capture_default_str()->type_name("S")->check(Bounded(0.01, 1.0));
+  command->add_option("--lang", flags->lang,
+                      "Keep only articles in this language: ar (at least half of the letters "
+                      "Arabic)")
+      ->type_name("LANG")
+      ->check(CLI::IsMember({"ar"}).description(""));
   AddRunFlags(command, &flags->common);
   command->callback([flags, context] { context->exit_code = RunQuotes(*flags, context); });
 }

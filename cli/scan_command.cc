@@ -40,6 +40,12 @@ every candidate pair is then aligned word by word. Lines that one source (the "s
 repeats in --boilerplate-docs articles or more — site chrome, bylines, footers — are boilerplate:
 they never make or join a passage (--keep-boilerplate turns this off).
 
+Inputs: .txt files (one article each), JSON Lines (.jsonl, .ndjson), web archives (.warc and
+Common Crawl's .warc.wet), each optionally .gz or .zst; directories are searched for them. An HTML
+page of a WARC file is read as its visible text (menus, headers, footers and scripts dropped) in
+UTF-8, whatever its charset (windows-1256 and ISO-8859-6 included). --lang ar keeps only
+articles in which at least half of the letters are Arabic.
+
 Exit codes: 0 pairs found, 1 none found, 2 error. Malformed input is reported on stderr with
 file and line and skipped (counted in the summary); with --strict it is fatal.
 
@@ -51,6 +57,7 @@ Examples:
 struct ScanFlags {
   CommonFlags common;
   std::vector<std::string> inputs;
+  std::string lang;  // --lang: "" (all) or "ar"
   ScanOptions options;
   bool no_partial = false;
   bool keep_boilerplate = false;
@@ -69,6 +76,7 @@ int RunScan(ScanFlags& flags, Context* context) {
   ProgressLine progress(flags.common.ShowProgress());
   ReaderOptions reader_options;
   reader_options.strict = flags.common.strict;
+  reader_options.language = flags.lang;
   auto reader = DocumentReader::Open(flags.inputs, reader_options, [&](const InputProblem& p) {
     progress.Clear();
     diagnostics.Warning(p.status.message());
@@ -124,6 +132,10 @@ int RunScan(ScanFlags& flags, Context* context) {
       " articles; fingerprints ",
       stats.fingerprint_bytes, " bytes; phases ", stats.fingerprint_seconds, " / ",
       stats.candidate_seconds, " / ", stats.verify_seconds, " s"));
+  if (!flags.lang.empty()) {
+    diagnostics.Info(absl::StrCat((*reader)->filtered(), " articles not in --lang ", flags.lang,
+                                  " skipped"));
+  }
   return stats.pairs > 0 ? kExitFound : kExitNothing;
 }
 
@@ -146,6 +158,11 @@ void RegisterScan(CLI::App* app, Context* context) {
   command->add_option("--boilerplate-docs", flags->options.boilerplate.min_docs,
                       "A line in this many articles of one source is boilerplate")
       ->capture_default_str()->type_name("N")->check(Bounded(2u, 1u << 31));
+  command->add_option("--lang", flags->lang,
+                      "Keep only articles in this language: ar (at least half of the letters "
+                      "Arabic)")
+      ->type_name("LANG")
+      ->check(CLI::IsMember({"ar"}).description(""));
   AddRunFlags(command, &flags->common);
   command->callback([flags, context] { context->exit_code = RunScan(*flags, context); });
 }

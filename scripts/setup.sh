@@ -4,6 +4,8 @@
 #
 #   scripts/setup.sh            as root on Debian 12 (or with sudo available)
 #   NAQL_BUILD_DIR=out scripts/setup.sh
+#   NAQL_WITH_BROWSER=1 scripts/setup.sh   also installs Chromium, for the HTML report's browser test
+#                                          (tests/html_browser_test.cc; skipped without it)
 #
 # Idempotent and quiet when everything is already present.
 set -euo pipefail
@@ -16,8 +18,12 @@ packages=(
   cmake ninja-build g++ pkg-config
   libicu-dev libxxhash-dev libabsl-dev libsimdjson-dev libcli11-dev
   zlib1g-dev libzstd-dev zstd
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libgumbo-dev
 )
+# Optional: a headless browser for the HTML report's test. Large; only when asked.
+if [[ "${NAQL_WITH_BROWSER:-0}" == 1 ]]; then
+  packages+=(chromium)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

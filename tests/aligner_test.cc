@@ -11,8 +11,10 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
@@ -125,8 +127,22 @@ std::vector<std::string> Concat(std::initializer_list<std::vector<std::string>> 
 
 // ---- Oracles ------------------------------------------------------------------------------
 
+// TokenSimilarity, memoized: in these documents a token's hash identifies its stem, and the
+// oracles below ask for the same pairs millions of times (slow under sanitizers otherwise).
+double Similarity(const Doc& a, uint32_t i, const Doc& b, uint32_t j, const AlignerOptions& o) {
+  static auto* cache =
+      new absl::flat_hash_map<std::tuple<uint64_t, uint64_t, uint32_t, uint32_t, bool>, double>();
+  const auto key = std::make_tuple(a.tokens[i].hash, b.tokens[j].hash, o.fuzzy_min_letters,
+                                   o.fuzzy_two_edit_letters, o.fuzzy_proclitics);
+  auto it = cache->find(key);
+  if (it == cache->end()) {
+    it = cache->emplace(key, TokenSimilarity(&a.text, a.tokens[i], &b.text, b.tokens[j], o)).first;
+  }
+  return it->second;
+}
+
 double PairScore(const Doc& a, uint32_t i, const Doc& b, uint32_t j, const AlignerOptions& o) {
-  const double sigma = TokenSimilarity(&a.text, a.tokens[i], &b.text, b.tokens[j], o);
+  const double sigma = Similarity(a, i, b, j, o);
   if (sigma >= 1) return o.match_score;
   if (sigma > 0) return o.mismatch_score + (o.match_score - o.mismatch_score) * sigma;
   return o.mismatch_score;
@@ -138,8 +154,9 @@ struct LocalOptimum {
   uint32_t longest_exact_run = 0;  // longest run of equal tokens along the optimal path
 };
 
-// Full O(nm) Smith–Waterman with a linear gap cost and the aligner's pair scores; the first
-// optimal cell in row-major order and, of its alignments, the one preferring diagonal steps.
+// Full O(nm) Smith–Waterman with a linear gap cost and the aligner's pair scores. Ties go, like
+// the aligner's, to the longer alignment: the last optimal cell in row-major order, and paths
+// continued through stretches that score zero rather than restarted.
 LocalOptimum SmithWaterman(const Doc& a, const Doc& b, const AlignerOptions& o) {
   const size_t n = a.tokens.size(), m = b.tokens.size();
   enum : uint8_t { kStop, kDiag, kUp, kLeft };
@@ -154,12 +171,12 @@ LocalOptimum SmithWaterman(const Doc& a, const Doc& b, const AlignerOptions& o) 
       const double diag = h[at(i - 1, j - 1)] + PairScore(a, i - 1, b, j - 1, o);
       const double up = h[at(i - 1, j)] + o.gap_score;
       const double left = h[at(i, j - 1)] + o.gap_score;
-      if (diag > v) v = diag, step = kDiag;
+      if (diag >= v) v = diag, step = kDiag;
       if (up > v) v = up, step = kUp;
       if (left > v) v = left, step = kLeft;
       h[at(i, j)] = v;
       from[at(i, j)] = step;
-      if (v > best.score + 1e-9) {
+      if (v > 0 && v >= best.score - 1e-9) {
         best.score = v;
         best.a_end = static_cast<uint32_t>(i);
         best.b_end = static_cast<uint32_t>(j);
@@ -241,13 +258,13 @@ void ExpectWellFormed(const Doc& a, const Doc& b, const std::vector<Span>& spans
     // edge word still has a match inside the other side's range.
     auto matched_in_b = [&](uint32_t i) {
       for (uint32_t j = span.b_token_begin; j < span.b_token_end; ++j) {
-        if (TokenSimilarity(&a.text, a.tokens[i], &b.text, b.tokens[j], o) > 0) return true;
+        if (Similarity(a, i, b, j, o) > 0) return true;
       }
       return false;
     };
     auto matched_in_a = [&](uint32_t j) {
       for (uint32_t i = span.a_token_begin; i < span.a_token_end; ++i) {
-        if (TokenSimilarity(&a.text, a.tokens[i], &b.text, b.tokens[j], o) > 0) return true;
+        if (Similarity(a, i, b, j, o) > 0) return true;
       }
       return false;
     };
@@ -292,6 +309,7 @@ TEST(AlignerOptionsTest, RejectsEachFieldOutOfRange) {
       {"seed_size", [](AlignerOptions& o) { o.seed_size = 33; }},
       {"tolerant_seed_size", [](AlignerOptions& o) { o.tolerant_seed_size = 0; }},
       {"max_seed_occurrences", [](AlignerOptions& o) { o.max_seed_occurrences = 0; }},
+      {"min_anchor_words", [](AlignerOptions& o) { o.min_anchor_words = 0; }},
       {"min_similarity", [](AlignerOptions& o) { o.min_similarity = 1.5; }},
       {"min_similarity", [](AlignerOptions& o) { o.min_similarity = std::nan(""); }},
       {"match_score", [](AlignerOptions& o) { o.match_score = 0; }},
@@ -524,6 +542,7 @@ TEST(AlignerTest, SubstitutionsAndSpellingVariantsStayInOneSpan) {
   exact_words.fuzzy_min_letters = 0;
   exact_words.fuzzy_two_edit_letters = 0;
   exact_words.fuzzy_proclitics = false;
+  exact_words.min_anchor_words = 4;  // the longest unedited run is now four words
   const std::vector<Span> strict = Aligner(exact_words).Align(a.sequence(), b.sequence());
   ASSERT_FALSE(strict.empty());
   EXPECT_LT(strict[0].matches, spans[0].matches);
@@ -603,6 +622,106 @@ TEST(AlignerTest, RepeatedWordsStayCheap) {
   }
 }
 
+// min_anchor_words: an extension starts only where exact seed runs, chained, cover that many
+// words — the price of not extending every short phrase two same-topic articles share.
+TEST(AlignerTest, ExtensionsNeedChainedAnchorWords) {
+  SplitMix64 rng(TestSeed());
+  const std::vector<std::string> passage = FreshWords(rng, 14);
+  // Four equal words, then ten spelling variants: 14 matches, but a single exact run of 4.
+  std::vector<std::string> edited = passage;
+  for (size_t i = 4; i < edited.size(); ++i) edited[i] = Misspell(rng, edited[i]);
+  const Doc a = MakeDoc(Concat({FreshWords(rng, 10), passage, FreshWords(rng, 10)}));
+  const Doc b = MakeDoc(Concat({FreshWords(rng, 7), edited, FreshWords(rng, 9)}));
+  AlignerOptions o;
+  ASSERT_EQ(o.min_anchor_words, 6u);
+  EXPECT_TRUE(Aligner(o).Align(a.sequence(), b.sequence()).empty());
+  o.min_anchor_words = 4;
+  std::vector<Span> spans = Aligner(o).Align(a.sequence(), b.sequence());
+  ExpectWellFormed(a, b, spans, o);
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].a_token_begin, 10u);
+  EXPECT_EQ(spans[0].a_token_end, 24u);
+  EXPECT_EQ(spans[0].matches, 14u);
+  EXPECT_EQ(spans[0].edits, 0u);
+
+  // Two runs of four, one substituted word apart, chain to eight exact words: found by default.
+  std::vector<std::string> chained = passage;
+  chained[4] = RandomWord(rng);
+  for (size_t i = 9; i < chained.size(); ++i) chained[i] = Misspell(rng, chained[i]);
+  const Doc c = MakeDoc(Concat({FreshWords(rng, 7), chained, FreshWords(rng, 9)}));
+  spans = Aligner().Align(a.sequence(), c.sequence());
+  ExpectWellFormed(a, c, spans, AlignerOptions());
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].a_token_begin, 10u);
+  EXPECT_EQ(spans[0].a_token_end, 24u);
+  EXPECT_EQ(spans[0].matches, 13u);
+  EXPECT_EQ(spans[0].edits, 1u);
+}
+
+// A span needs min_words matching words, not just min_words words: two short shared phrases a
+// few words apart are not a passage.
+TEST(AlignerTest, SpansNeedMinWordsMatches) {
+  SplitMix64 rng(TestSeed());
+  const std::vector<std::string> first = FreshWords(rng, 5), second = FreshWords(rng, 2);
+  const Doc a =
+      MakeDoc(Concat({FreshWords(rng, 6), first, FreshWords(rng, 2), second, FreshWords(rng, 6)}));
+  const Doc b =
+      MakeDoc(Concat({FreshWords(rng, 3), first, FreshWords(rng, 1), second, FreshWords(rng, 8)}));
+  // 9 words in a, 8 in b, 7 matches.
+  EXPECT_TRUE(Aligner().Align(a.sequence(), b.sequence()).empty());
+  AlignerOptions o;
+  o.min_words = 7;
+  o.min_anchor_words = 5;
+  const std::vector<Span> spans = Aligner(o).Align(a.sequence(), b.sequence());
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].matches, 7u);
+  EXPECT_EQ(spans[0].a_words(), 9u);
+  EXPECT_EQ(spans[0].b_words(), 8u);
+  EXPECT_EQ(spans[0].edits, 2u);
+}
+
+// A span without an anchor (min_anchor_words unedited matches in a row) is reported only next to
+// an anchored span: alone it looks like stock phrases assembled by chance.
+TEST(AlignerTest, UnanchoredSpansNeedAnAnchoredNeighbour) {
+  SplitMix64 rng(TestSeed());
+  // Three runs of three equal words, one substitution apart: 9 matches, 2 edits, longest run 3.
+  const std::vector<std::string> weak = FreshWords(rng, 11);
+  std::vector<std::string> reworded = weak;
+  reworded[3] = RandomWord(rng);
+  reworded[7] = RandomWord(rng);
+  const std::vector<std::string> strong = FreshWords(rng, 20);
+
+  const Doc alone_a = MakeDoc(Concat({FreshWords(rng, 8), weak, FreshWords(rng, 8)}));
+  const Doc alone_b = MakeDoc(Concat({FreshWords(rng, 5), reworded, FreshWords(rng, 9)}));
+  EXPECT_TRUE(Aligner().Align(alone_a.sequence(), alone_b.sequence()).empty());
+  AlignerOptions three;
+  three.min_anchor_words = 3;
+  std::vector<Span> spans = Aligner(three).Align(alone_a.sequence(), alone_b.sequence());
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].matches, 9u);
+  EXPECT_EQ(spans[0].edits, 2u);
+
+  // Seven words from an anchored passage in a, three in b: reported.
+  const Doc near_a =
+      MakeDoc(Concat({FreshWords(rng, 8), weak, FreshWords(rng, 7), strong, FreshWords(rng, 8)}));
+  const Doc near_b = MakeDoc(
+      Concat({FreshWords(rng, 5), reworded, FreshWords(rng, 3), strong, FreshWords(rng, 9)}));
+  spans = Aligner().Align(near_a.sequence(), near_b.sequence());
+  ExpectWellFormed(near_a, near_b, spans, AlignerOptions());
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_EQ(spans[0].a_token_begin, 8u);
+  EXPECT_EQ(spans[0].matches, 9u);
+  EXPECT_EQ(spans[1].a_token_begin, 26u);
+  EXPECT_EQ(spans[1].matches, 20u);
+
+  // Twenty words away: alone again.
+  const Doc far_a =
+      MakeDoc(Concat({FreshWords(rng, 8), weak, FreshWords(rng, 20), strong, FreshWords(rng, 8)}));
+  spans = Aligner().Align(far_a.sequence(), near_b.sequence());
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].matches, 20u);
+}
+
 TEST(AlignerTest, ScratchReuseGivesTheSameSpans) {
   const uint64_t seed = TestSeed();
   SCOPED_TRACE(absl::StrCat("NAQL_TEST_SEED=", seed));
@@ -647,7 +766,8 @@ TEST(AlignerOracleTest, EditTolerantMatchesSmithWaterman) {
   std::vector<std::string> vocabulary;
   for (int i = 0; i < 40; ++i) vocabulary.push_back(RandomWord(rng));
   AlignerOptions o;
-  o.min_words = 4;
+  o.min_words = 3;         // so that any seeded local alignment qualifies as a span
+  o.min_anchor_words = 3;  // a seed alone may start an extension
   o.min_similarity = 0;
   o.join_reordered = false;
   const Aligner aligner(o);

@@ -239,7 +239,7 @@ TEST(GeneratorOptionsTest, Validate) {
 
 TEST(GenerateCorpusTest, SameSeedSameBytesOtherSeedOtherBytes) {
   GeneratorOptions options;
-  options.num_documents = 60;
+  options.num_documents = 40;
   options.seed = TestSeed(11);
   SCOPED_TRACE(::testing::Message() << "NAQL_TEST_SEED=" << options.seed);
   const std::string first = Jsonl(Generate(options));
@@ -250,11 +250,11 @@ TEST(GenerateCorpusTest, SameSeedSameBytesOtherSeedOtherBytes) {
 
 TEST(GenerateCorpusTest, TruthIsExactOnSynthesizedBases) {
   GeneratorOptions options;
-  options.num_documents = 180;
+  options.num_documents = 150;
   options.seed = TestSeed(12);
   SCOPED_TRACE(::testing::Message() << "NAQL_TEST_SEED=" << options.seed);
   const GeneratedCorpus corpus = Generate(options);
-  ASSERT_EQ(corpus.docs.size(), 180u);
+  ASSERT_EQ(corpus.docs.size(), 150u);
   EXPECT_GT(corpus.stats.copies, 0u);
   EXPECT_GT(corpus.stats.passage_occurrences, 0u);
   EXPECT_GT(corpus.stats.quoted_occurrences, 0u);
@@ -273,7 +273,7 @@ TEST(GenerateCorpusTest, TruthIsExactOnSynthesizedBases) {
 // Each cluster of copies has one origin, dated strictly before every copy.
 TEST(GenerateCorpusTest, CopiesAreDatedAfterTheirOrigin) {
   GeneratorOptions options;
-  options.num_documents = 120;
+  options.num_documents = 80;
   options.duplicate_rate = 0.5;
   options.reuse_rate = 0;
   options.seed = TestSeed(13);
@@ -323,7 +323,7 @@ TEST(GenerateCorpusTest, TruthIsExactOnRealBases) {
 // corpus as without them.
 TEST(GenerateCorpusTest, BoilerplateIsNotTruth) {
   GeneratorOptions options;
-  options.num_documents = 80;
+  options.num_documents = 60;
   options.seed = TestSeed(15);
   SCOPED_TRACE(::testing::Message() << "NAQL_TEST_SEED=" << options.seed);
   const GeneratedCorpus plain = Generate(options);
@@ -350,7 +350,7 @@ TEST(GenerateCorpusTest, BoilerplateIsNotTruth) {
 
 TEST(JsonlTest, RoundTrip) {
   GeneratorOptions options;
-  options.num_documents = 30;
+  options.num_documents = 20;
   const GeneratedCorpus corpus = Generate(options);
   const std::string dir = ::testing::TempDir();
   const std::string corpus_path = dir + "/naql_generator_corpus.jsonl";

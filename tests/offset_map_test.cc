@@ -115,8 +115,8 @@ TEST(OffsetMapTest, AgreesWithBruteForceOnRandomMaps) {
       for (uint32_t e = b + 1; e <= size; ++e) {
         const auto [byte_end, cp_end] = source_end(e - 1);
         const OriginalSpan expected{starts[b].first, byte_end, starts[b].second, cp_end};
-        ASSERT_EQ(map.ToOriginal(b, e), expected) << "iteration " << iteration << " [" << b << ", "
-                                                  << e << ")";
+        ASSERT_EQ(map.ToOriginal(b, e), expected)
+            << "iteration " << iteration << " [" << b << ", " << e << ")";
       }
     }
   }

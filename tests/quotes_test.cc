@@ -216,6 +216,7 @@ TEST(QuoteDetectorTest, RandomMarkSoupKeepsInvariants) {
   const uint64_t seed = TestSeed();
   SCOPED_TRACE(absl::StrCat("NAQL_TEST_SEED=", seed));
   SplitMix64 rng(seed);
+  size_t found = 0;
   const char* const kPieces[] = {"«", "»", "“", "”", "„", "‘", "’", "‹", "›", "\"", "＂",
                                  " ", " ", " ", "\n", "\n\n", ":", ".", "،", "\u200F",
                                  "\xFF", "\xE2\x80", "قال", "وأضافت", "مؤكدا", "كلمة",
@@ -231,8 +232,9 @@ TEST(QuoteDetectorTest, RandomMarkSoupKeepsInvariants) {
     options.min_words = 1 + static_cast<uint32_t>(rng.Uniform(3));
     options.max_words = options.min_words + static_cast<uint32_t>(rng.Uniform(10));
     SCOPED_TRACE(text);
-    Quotes(text, options);  // checks order, disjointness, offsets and word counts
+    found += Quotes(text, options).size();  // checks order, disjointness, offsets, word counts
   }
+  EXPECT_GT(found, 500u);  // the soup does exercise the pairing and reported-speech paths
 }
 
 // ---- Reported speech -----------------------------------------------------------------------------

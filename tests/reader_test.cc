@@ -347,9 +347,9 @@ TEST(ReaderTest, DirectoryWithoutInputFilesIsAWarning) {
   dir.Write("d/readme.md", "x");
   ReadResult r = ReadAll({dir / "d"});
   ASSERT_TRUE(r.status.ok()) << r.status;
-  EXPECT_THAT(
-      r.Messages(),
-      ElementsAre(dir / "d: no input files (.txt, .jsonl, .ndjson, optionally .gz or .zst)"));
+  EXPECT_THAT(r.Messages(),
+              ElementsAre(dir / "d: no input files (.txt, .jsonl, .ndjson, .warc, .wet, "
+                                "optionally .gz or .zst)"));
   EXPECT_FALSE(r.problems[0].skipped);
   EXPECT_EQ(r.reader->skipped(), 0u);
 }
@@ -532,18 +532,27 @@ TEST(ReaderTest, EachJsonlProblemHasItsMessageAndLine) {
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_THAT(r.Ids(), ElementsAre("ok1", "ok2"));
   const std::string p = path;
-  EXPECT_THAT(
-      r.Messages(),
-      ElementsAre(p + ":2: invalid JSON (UNCLOSED_STRING)", p + ":3: not a JSON object",
-                  p + ":4: invalid UTF-8 at byte 20 of the line", p + ":5: missing \"text\"",
-                  p + ":6: missing \"id\"", p + ":7: empty \"id\"", p + ":8: empty \"text\"",
-                  p + ":9: \"text\" is not a string",
-                  p + ":10: \"id\" is not a string or an integer", p + ":11: duplicate \"text\"",
-                  p + ":12: \"date\" is not a string", p + ":13: invalid JSON (TRAILING_CONTENT)",
-                  p + ":14: duplicate id \"ok1\" (first at " + p + ":1)",
-                  p + ":15: invalid JSON (INCOMPLETE_ARRAY_OR_OBJECT)",
-                  p + ":16: \"id\" is not a string or an integer",
-                  p + ":17: invalid JSON (N_ATOM_ERROR)", p + ":18: not a JSON object"));
+  // One expected message per line.
+  // clang-format off
+  EXPECT_THAT(r.Messages(),
+              ElementsAre(p + ":2: invalid JSON (UNCLOSED_STRING)",
+                          p + ":3: not a JSON object",
+                          p + ":4: invalid UTF-8 at byte 20 of the line",
+                          p + ":5: missing \"text\"",
+                          p + ":6: missing \"id\"",
+                          p + ":7: empty \"id\"",
+                          p + ":8: empty \"text\"",
+                          p + ":9: \"text\" is not a string",
+                          p + ":10: \"id\" is not a string or an integer",
+                          p + ":11: duplicate \"text\"",
+                          p + ":12: \"date\" is not a string",
+                          p + ":13: invalid JSON (TRAILING_CONTENT)",
+                          p + ":14: duplicate id \"ok1\" (first at " + p + ":1)",
+                          p + ":15: invalid JSON (INCOMPLETE_ARRAY_OR_OBJECT)",
+                          p + ":16: \"id\" is not a string or an integer",
+                          p + ":17: invalid JSON (N_ATOM_ERROR)",
+                          p + ":18: not a JSON object"));
+  // clang-format on
   ASSERT_EQ(r.problems.size(), 17u);
   EXPECT_EQ(r.problems[0].location, p + ":2");
   EXPECT_EQ(r.problems[0].status.code(), absl::StatusCode::kInvalidArgument);

@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include <string>
 #include <ostream>
+#include <string>
 #include <vector>
 
 #define XXH_INLINE_ALL
@@ -34,7 +34,8 @@ struct Tokenized {
   std::vector<Token> tokens;
 };
 
-Tokenized NormalizeAndTokenize(absl::string_view original, const TokenizerOptions& options = TokenizerOptions()) {
+Tokenized NormalizeAndTokenize(absl::string_view original,
+                               const TokenizerOptions& options = TokenizerOptions()) {
   static const Normalizer* const kNormalizer = new Normalizer();
   Tokenized out;
   out.folded = kNormalizer->Normalize(original);
@@ -62,12 +63,14 @@ std::string OriginalText(absl::string_view original, const Token& token) {
 using Strings = std::vector<std::string>;
 
 TEST(TokenizerTest, WordsAndSeparators) {
-  EXPECT_EQ(Words(NormalizeAndTokenize("Hello, World!  foo-bar\tbaz\n")), (Strings{"hello", "world", "foo", "bar", "baz"}));
+  EXPECT_EQ(Words(NormalizeAndTokenize("Hello, World!  foo-bar\tbaz\n")),
+            (Strings{"hello", "world", "foo", "bar", "baz"}));
   EXPECT_EQ(Words(NormalizeAndTokenize("")), Strings{});
   EXPECT_EQ(Words(NormalizeAndTokenize(" ,.;\"' ")), Strings{});
   // Letters and digits of any script make one word; NUL, symbols and U+FFFD separate.
-  EXPECT_EQ(Words(NormalizeAndTokenize(std::string("abc١٢٣ 3.14 x\xE2\x82y a") + '\0' + "b z\u00A9w")),
-            (Strings{"abc123", "3", "14", "x", "y", "a", "b", "z", "w"}));
+  EXPECT_EQ(
+      Words(NormalizeAndTokenize(std::string("abc١٢٣ 3.14 x\xE2\x82y a") + '\0' + "b z\u00A9w")),
+      (Strings{"abc123", "3", "14", "x", "y", "a", "b", "z", "w"}));
 }
 
 TEST(TokenizerTest, QuoteMarksAndArabicPunctuationSeparate) {
@@ -105,8 +108,8 @@ TEST(TokenizerTest, CliticStripping) {
       {"ال", "ال"},
       {"و", "و"},
       {"وال", "وال"},
-      {"ال12", "12"},           // digits count as letters
-      {"Wall", "wall"},         // Latin untouched
+      {"ال12", "12"},    // digits count as letters
+      {"Wall", "wall"},  // Latin untouched
   };
   for (const CliticCase& c : cases) {
     SCOPED_TRACE(c.word);
@@ -123,7 +126,8 @@ TEST(TokenizerTest, CliticStripping) {
   const Tokenized t = NormalizeAndTokenize("والولايات الولايات", keep);
   EXPECT_EQ(Stems(t), (Strings{"والولايات", "الولايات"}));
   EXPECT_NE(t.tokens[0].hash, t.tokens[1].hash);
-  EXPECT_EQ(NormalizeAndTokenize("والولايات الولايات").tokens[0].hash, NormalizeAndTokenize("الولايات").tokens[0].hash);
+  EXPECT_EQ(NormalizeAndTokenize("والولايات الولايات").tokens[0].hash,
+            NormalizeAndTokenize("الولايات").tokens[0].hash);
 }
 
 // "والد" is not stripped of وال (one letter would remain) but then of و (three remain).
@@ -172,7 +176,10 @@ TEST(TokenizerTest, WordsOfOneLigatureShareItsSpan) {
 }
 
 TEST(TokenizerTest, InvalidBytesSeparateWords) {
-  const std::string original = "ab\x80" "cd\xED\xA0\x80" "ef";
+  const std::string original =
+      "ab\x80"
+      "cd\xED\xA0\x80"
+      "ef";
   const Tokenized t = NormalizeAndTokenize(original);
   EXPECT_EQ(Words(t), (Strings{"ab", "cd", "ef"}));
   EXPECT_EQ(t.tokens[1].original, (OriginalSpan{3, 5, 3, 5}));
@@ -196,11 +203,55 @@ std::string Utf8(char32_t c) {
 // Random text: Arabic words with clitics and diacritics, Latin, digits, ligatures, separators of
 // every kind, removed characters and invalid bytes.
 std::string RandomText(naql::testing::SplitMix64& rng, size_t pieces) {
-  static const std::vector<std::string> kPieces = {
-      "وال", "ال", "لل", "و", "ب", "ف", "ك", "قال", "وزير", "الولايات", "أَكَّدَ", "ـ", "\u064E",
-      "\u0651", "ﻻ", "\uFDFA", "\uFDF2", "١٢٣", "۴", "Abc", "e\u0301", "\u0301", "ß", " ", " ",
-      "  ", "\n", "،", "«", "»", "“", "”", ".", "-", "\u200C", "\u200F", "\xEF\xBB\xBF", "\x80",
-      "\xE2\x82", "\xC0", std::string(1, '\0'), "\U0001F600", "\U0001D400", "ة", "ى", "ئ", "ؤ", "ک", "ی"};
+  static const std::vector<std::string> kPieces = {"وال",
+                                                   "ال",
+                                                   "لل",
+                                                   "و",
+                                                   "ب",
+                                                   "ف",
+                                                   "ك",
+                                                   "قال",
+                                                   "وزير",
+                                                   "الولايات",
+                                                   "أَكَّدَ",
+                                                   "ـ",
+                                                   "\u064E",
+                                                   "\u0651",
+                                                   "ﻻ",
+                                                   "\uFDFA",
+                                                   "\uFDF2",
+                                                   "١٢٣",
+                                                   "۴",
+                                                   "Abc",
+                                                   "e\u0301",
+                                                   "\u0301",
+                                                   "ß",
+                                                   " ",
+                                                   " ",
+                                                   "  ",
+                                                   "\n",
+                                                   "،",
+                                                   "«",
+                                                   "»",
+                                                   "“",
+                                                   "”",
+                                                   ".",
+                                                   "-",
+                                                   "\u200C",
+                                                   "\u200F",
+                                                   "\xEF\xBB\xBF",
+                                                   "\x80",
+                                                   "\xE2\x82",
+                                                   "\xC0",
+                                                   std::string(1, '\0'),
+                                                   "\U0001F600",
+                                                   "\U0001D400",
+                                                   "ة",
+                                                   "ى",
+                                                   "ئ",
+                                                   "ؤ",
+                                                   "ک",
+                                                   "ی"};
   std::string out;
   for (size_t i = 0; i < pieces; ++i) {
     if (rng.Bernoulli(0.05)) {
@@ -276,9 +327,9 @@ TEST(TokenizerPropertyTest, OriginalSpanNormalizesBackToTheToken) {
       const Tokenized again = NormalizeAndTokenize(span);
       const uint32_t first = cp_of_byte[token.folded_begin];
       const uint32_t last = cp_of_byte[token.folded_end] - 1;
-      const bool own = (first == 0 || map.byte_begins()[first - 1] != map.byte_begins()[first]) &&
-                       (last + 1 == map.size() ||
-                        map.byte_begins()[last + 1] != map.byte_begins()[last]);
+      const bool own =
+          (first == 0 || map.byte_begins()[first - 1] != map.byte_begins()[first]) &&
+          (last + 1 == map.size() || map.byte_begins()[last + 1] != map.byte_begins()[last]);
       if (own) {
         ++exact;
         ASSERT_EQ(again.folded.text, WordText(t.folded, token));
@@ -289,7 +340,8 @@ TEST(TokenizerPropertyTest, OriginalSpanNormalizesBackToTheToken) {
         ++shared;
         bool found = false;
         for (const Token& other : again.tokens) {
-          found |= other.hash == token.hash && WordText(again.folded, other) == WordText(t.folded, token);
+          found |= other.hash == token.hash &&
+                   WordText(again.folded, other) == WordText(t.folded, token);
         }
         ASSERT_TRUE(found);
       }

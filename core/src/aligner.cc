@@ -275,6 +275,8 @@ struct AlignScratchData {
   std::vector<int32_t> diagonal_run;  // per diagonal j − i + n: the run open on it, or −1
   std::vector<Run> runs;
   std::vector<uint32_t> run_order;
+  std::vector<uint32_t> chain_forward;  // chaining: best chain ending at each run
+  std::vector<uint32_t> evidence;       // chaining: best chain through each run
   // Alignments.
   std::vector<uint32_t> path_b_at_a;  // b position the first accepted path pairs with a[i]
   std::vector<Candidate> candidates;
@@ -290,6 +292,7 @@ struct AlignScratchData {
   std::vector<uint8_t> outward_ops;
   // Selection.
   std::vector<int32_t> a_owner;
+  std::vector<uint8_t> anchored;  // per accepted span: contains an unedited run of anchor words
   std::vector<int32_t> b_owner;
 };
 
@@ -314,6 +317,10 @@ absl::Status AlignerOptions::Validate() const {
   if (tolerant_seed_size < 1 || tolerant_seed_size > 32) {
     return absl::InvalidArgumentError(
         absl::StrCat("tolerant_seed_size must be 1..32, got ", tolerant_seed_size));
+  }
+  if (min_anchor_words < 1 || min_anchor_words > 100000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("min_anchor_words must be 1..100000, got ", min_anchor_words));
   }
   if (max_seed_occurrences < 1 || max_seed_occurrences > 65535) {
     return absl::InvalidArgumentError(
@@ -706,6 +713,52 @@ class Alignment {
     }
   }
 
+  // Whether run q can follow run p (p.a <= q.a) in one passage: each starts within max_gap words
+  // after the other ends, in both articles, on a diagonal at most max_gap away. Returns the words
+  // of a that q adds (its length minus any overlap with p), or 0 when it cannot follow.
+  uint32_t Follows(const Run& p, const Run& q) const {
+    const int64_t gap_a = int64_t{q.a} - (int64_t{p.a} + p.length);
+    const int64_t gap_b = int64_t{q.b} - (int64_t{p.b} + p.length);
+    const int64_t drift = (int64_t{q.b} - q.a) - (int64_t{p.b} - p.a);
+    if (gap_a > o_.max_gap || gap_b > o_.max_gap) return 0;
+    if (q.a + q.length <= p.a + p.length || q.b + q.length <= p.b + p.length || q.b < p.b) return 0;
+    if (drift > int64_t{o_.max_gap} || -drift > int64_t{o_.max_gap}) return 0;
+    return q.length - static_cast<uint32_t>(std::max<int64_t>(0, -gap_a));
+  }
+
+  // s_.evidence[r]: the words of exact seed runs in the best chain of runs through run r (runs
+  // that may lie in one passage, see Follows), by the usual chaining dynamic program forwards and
+  // backwards over the runs sorted by position in a.
+  void ChainEvidence() {
+    const std::vector<Run>& runs = s_.runs;
+    const size_t count = runs.size();
+    s_.chain_forward.assign(count, 0);
+    s_.evidence.assign(count, 0);
+    // Predecessors further back than this cannot end within max_gap of a run's start, unless
+    // they are long enough to pass the gate alone.
+    const uint32_t reach = o_.max_gap + std::min(o_.min_anchor_words, o_.min_words);
+    for (size_t q = 0; q < count; ++q) {
+      uint32_t best = runs[q].length;
+      for (size_t p = q; p-- > 0 && runs[p].a + reach >= runs[q].a;) {
+        const uint32_t added = Follows(runs[p], runs[q]);
+        if (added > 0) best = std::max(best, s_.chain_forward[p] + added);
+      }
+      s_.chain_forward[q] = best;
+    }
+    std::vector<uint32_t>& backward = s_.evidence;  // filled backwards, then combined in place
+    for (size_t p = count; p-- > 0;) {
+      uint32_t best = runs[p].length;
+      for (size_t q = p + 1; q < count && runs[p].a + reach >= runs[q].a; ++q) {
+        const uint32_t added = Follows(runs[p], runs[q]);
+        if (added > 0) best = std::max(best, backward[q] + added);
+      }
+      backward[p] = best;
+    }
+    for (size_t r = 0; r < count; ++r) {
+      backward[r] = s_.chain_forward[r] + backward[r] - runs[r].length;
+    }
+  }
+
   void ExtendRuns() {
     const uint32_t n = s_.a.size, m = s_.b.size;
     s_.candidates.clear();
@@ -720,8 +773,11 @@ class Alignment {
       if (rx.a != ry.a) return rx.a < ry.a;
       return rx.b < ry.b;
     });
+    if (o_.edit_tolerant) ChainEvidence();
+    const uint32_t gate = std::min(o_.min_anchor_words, o_.min_words);
     for (uint32_t r : s_.run_order) {
       const Run& run = s_.runs[r];
+      if (o_.edit_tolerant && s_.evidence[r] < gate) continue;
       if (OnPath(run)) continue;
       Candidate c;
       c.op_begin = static_cast<uint32_t>(s_.ops.size());
@@ -755,18 +811,20 @@ class Alignment {
   // piece passes the filters.
   void AcceptPiece(const Candidate& c, uint32_t first, uint32_t last, uint32_t i, uint32_t j,
                    std::vector<Span>* out) {
-    uint32_t a_words = 0, b_words = 0, matches = 0, edits = 0;
+    uint32_t a_words = 0, b_words = 0, matches = 0, edits = 0, run = 0, longest_run = 0;
     for (uint32_t t = first; t <= last; ++t) {
       const uint8_t op = s_.ops[c.op_begin + t];
       a_words += ConsumesA(op);
       b_words += ConsumesB(op);
       if (IsMatch(op)) {
         ++matches;
+        longest_run = std::max(longest_run, ++run);
       } else {
         ++edits;
+        run = 0;
       }
     }
-    if (std::min(a_words, b_words) < o_.min_words) return;
+    if (matches < o_.min_words) return;
     const double similarity = 2.0 * matches / (a_words + b_words);
     if (similarity < o_.min_similarity) return;
     Span span;
@@ -782,11 +840,45 @@ class Alignment {
     std::fill(s_.a_owner.begin() + span.a_token_begin, s_.a_owner.begin() + span.a_token_end, id);
     std::fill(s_.b_owner.begin() + span.b_token_begin, s_.b_owner.begin() + span.b_token_end, id);
     out->push_back(span);
+    s_.anchored.push_back(longest_run >= std::min(o_.min_anchor_words, o_.min_words));
+  }
+
+  // Words between two token ranges (0 when they touch or overlap).
+  static uint32_t Distance(uint32_t begin1, uint32_t end1, uint32_t begin2, uint32_t end2) {
+    return end1 <= begin2 ? begin2 - end1 : end2 <= begin1 ? begin1 - end2 : 0;
+  }
+
+  // Drops the spans without an anchor (an unedited run of min_anchor_words matches) that have no
+  // anchored span within min_words words of them in both articles (see AlignerOptions).
+  void DropUnanchored(std::vector<Span>* spans) {
+    size_t kept = 0;
+    for (size_t s = 0; s < spans->size(); ++s) {
+      const Span& span = (*spans)[s];
+      bool keep = s_.anchored[s];
+      for (size_t t = 0; !keep && t < spans->size(); ++t) {
+        const Span& other = (*spans)[t];
+        keep = s_.anchored[t] &&
+               Distance(span.a_token_begin, span.a_token_end, other.a_token_begin,
+                        other.a_token_end) <= o_.min_words &&
+               Distance(span.b_token_begin, span.b_token_end, other.b_token_begin,
+                        other.b_token_end) <= o_.min_words;
+      }
+      if (keep) {
+        (*spans)[kept++] = span;
+      } else {
+        std::fill(s_.a_owner.begin() + span.a_token_begin, s_.a_owner.begin() + span.a_token_end,
+                  -1);
+        std::fill(s_.b_owner.begin() + span.b_token_begin, s_.b_owner.begin() + span.b_token_end,
+                  -1);
+      }
+    }
+    spans->resize(kept);
   }
 
   void Select(std::vector<Span>* out) {
     s_.a_owner.assign(s_.a.size, -1);
     s_.b_owner.assign(s_.b.size, -1);
+    s_.anchored.clear();
     s_.candidate_order.resize(s_.candidates.size());
     for (uint32_t c = 0; c < s_.candidates.size(); ++c) s_.candidate_order[c] = c;
     std::sort(s_.candidate_order.begin(), s_.candidate_order.end(), [this](uint32_t x, uint32_t y) {
@@ -830,6 +922,7 @@ class Alignment {
       }
       if (first != kNone) AcceptPiece(c, first, last, first_i, first_j, out);
     }
+    if (o_.edit_tolerant) DropUnanchored(out);
     std::sort(out->begin(), out->end(),
               [](const Span& x, const Span& y) { return x.a_token_begin < y.a_token_begin; });
   }

@@ -147,12 +147,14 @@ constexpr uint64_t RulePages() {
   return pages;
 }
 constexpr uint64_t kRulePages = RulePages();
-static_assert([] {
-  for (const FoldRule& rule : kFoldRules) {
-    if (rule.last > 0xFFFF) return false;
-  }
-  return true;
-}(), "a rule above the BMP: extend kRulePages");
+static_assert(
+    [] {
+      for (const FoldRule& rule : kFoldRules) {
+        if (rule.last > 0xFFFF) return false;
+      }
+      return true;
+    }(),
+    "a rule above the BMP: extend kRulePages");
 
 // The BMP part of IsWordChar as a bit set: bit c is set when code point c is L*, M* or N*.
 struct WordCharBits {

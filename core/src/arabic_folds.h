@@ -37,8 +37,8 @@ enum class FoldAction : uint8_t {
 
 // One rule of the fold table.
 struct FoldRule {
-  char32_t first;                   // first code point of the range
-  char32_t last;                    // last code point of the range (inclusive)
+  char32_t first;  // first code point of the range
+  char32_t last;   // last code point of the range (inclusive)
   FoldAction action;
   char32_t to;                      // replacement (kReplace) or image of `first` (kShift)
   bool NormalizerOptions::*option;  // the switch that enables the rule
@@ -67,7 +67,8 @@ absl::Span<const NormalizerOptionSwitch> NormalizerOptionSwitches();
 
 // True when `c` is part of a word: Unicode general category L* (letters), M* (marks) or N*
 // (numbers), of any script. Everything else (spaces, punctuation, quote marks, symbols, controls,
-// U+FFFD) separates words. O(1) for the BMP (an 8 KiB bit set built on first use); ICU lookup above.
+// U+FFFD) separates words. O(1) for the BMP (an 8 KiB bit set built on first use); ICU lookup
+// above.
 bool IsWordChar(char32_t c);
 
 // The BMP part of IsWordChar as a bit set, for loops that classify every code point: code point

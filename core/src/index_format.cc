@@ -89,6 +89,10 @@ bool DecodeParams(ByteReader* in, IndexParams* p) {
   return true;
 }
 
+uint64_t LineKey(absl::string_view source, uint64_t line_hash) {
+  return XXH3_64bits_withSeed(source.data(), source.size(), kLineKeySeed ^ line_hash);
+}
+
 // ---- MANIFEST ------------------------------------------------------------------------------------
 
 namespace {
@@ -207,42 +211,55 @@ bool ParseSegmentFileName(absl::string_view name, uint64_t* number) {
 
 void PackText(absl::string_view in, std::string* out) {
   const size_t n = in.size();
-  const char* p = in.data();
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(in.data());
+  const size_t start = out->size();
+  out->resize(start + 2 * n);  // the packed form is at most twice as long
+  uint8_t* o = reinterpret_cast<uint8_t*>(out->data()) + start;
   for (size_t i = 0; i < n; ++i) {
-    const uint8_t b = static_cast<uint8_t>(p[i]);
-    if (b < 0x80) {
-      if (b == 0x01) out->push_back('\x01');
-      out->push_back(static_cast<char>(b));
-      continue;
+    const uint8_t b = p[i];
+    if (b < 0x80 && b != 0x01) {
+      *o++ = b;
+    } else if ((b == 0xD8 || b == 0xD9) && i + 1 < n && (p[i + 1] & 0xC0) == 0x80) {
+      *o++ = static_cast<uint8_t>(0x80 + ((b - 0xD8) << 6) + (p[i + 1] - 0x80));
+      ++i;
+    } else {
+      *o++ = 0x01;
+      *o++ = b;
     }
-    if ((b == 0xD8 || b == 0xD9) && i + 1 < n) {
-      const uint8_t trail = static_cast<uint8_t>(p[i + 1]);
-      if (trail >= 0x80 && trail <= 0xBF) {
-        out->push_back(static_cast<char>(0x80 + ((b - 0xD8) << 6) + (trail - 0x80)));
-        ++i;
-        continue;
-      }
-    }
-    out->push_back('\x01');
-    out->push_back(static_cast<char>(b));
   }
+  out->resize(o - reinterpret_cast<uint8_t*>(out->data()));
+}
+
+size_t UnpackTextTo(absl::string_view in, char* out) {
+  const size_t n = in.size();
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(in.data());
+  uint8_t* o = reinterpret_cast<uint8_t*>(out);
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t c = p[i];
+    if (c >= 0x80) {
+      o[0] = static_cast<uint8_t>(0xD8 + ((c - 0x80) >> 6));
+      o[1] = static_cast<uint8_t>(0x80 + (c & 0x3F));
+      o += 2;
+    } else if (c != 0x01) {
+      *o++ = c;
+    } else if (i + 1 < n) {
+      *o++ = p[++i];
+    } else {
+      return kUnpackError;  // the input ends inside an escape
+    }
+  }
+  return static_cast<size_t>(o - reinterpret_cast<uint8_t*>(out));
 }
 
 bool UnpackText(absl::string_view in, std::string* out) {
-  const size_t n = in.size();
-  const char* p = in.data();
-  for (size_t i = 0; i < n; ++i) {
-    const uint8_t c = static_cast<uint8_t>(p[i]);
-    if (c == 0x01) {
-      if (++i == n) return false;
-      out->push_back(p[i]);
-    } else if (c >= 0x80) {
-      out->push_back(static_cast<char>(0xD8 + ((c - 0x80) >> 6)));
-      out->push_back(static_cast<char>(0x80 + ((c - 0x80) & 0x3F)));
-    } else {
-      out->push_back(static_cast<char>(c));
-    }
+  const size_t start = out->size();
+  out->resize(start + 2 * in.size());  // the unpacked form is at most twice as long
+  const size_t n = UnpackTextTo(in, out->data() + start);
+  if (n == kUnpackError) {
+    out->resize(start);
+    return false;
   }
+  out->resize(start + n);
   return true;
 }
 
@@ -316,7 +333,7 @@ void EncodePostingTable(absl::Span<const PostingEntry> sorted, uint32_t num_docs
   const size_t start = out->size();
   out->append(packed_bytes + 8, '\0');
   char* packed = out->data() + start;
-  const uint64_t remainder_mask = (uint64_t{1} << r) - 1;  // r <= 16
+  const uint64_t remainder_mask = (uint64_t{1} << r) - 1;  // r <= 13
   for (uint64_t i = 0; i < n; ++i) {
     const uint64_t value =
         ((sorted[i].hash >> shift) & remainder_mask) | static_cast<uint64_t>(sorted[i].doc) << r;
@@ -365,7 +382,7 @@ absl::Status PostingTable::Parse(absl::string_view section, uint32_t num_docs,
   table->doc_bits_ = d;
   table->remainder_shift_ = 64 - q - r;
   table->entry_bits_ = r + d;
-  table->remainder_mask_ = (uint64_t{1} << r) - 1;  // r <= 16, d <= 32: an entry fits 48 bits
+  table->remainder_mask_ = (uint64_t{1} << r) - 1;  // r <= 13, d <= 32: an entry fits 45 bits
   table->entry_mask_ = (uint64_t{1} << (r + d)) - 1;
   table->directory_ = directory;
   table->packed_ = directory + directory_bytes;

@@ -98,6 +98,17 @@ void EncodeParams(const IndexParams& params, ByteWriter* out);
 // values themselves are checked by IndexParams::Validate().
 bool DecodeParams(ByteReader* in, IndexParams* params);
 
+// ---- Boilerplate lines ---------------------------------------------------------------------------
+
+// Seed of LineKey ("naqlidl1").
+inline constexpr uint64_t kLineKeySeed = 0x6e61716c69646c31ULL;
+
+// The key under which the LINES table stores one line of an article: XXH3-64 of the article's
+// source (DocumentMeta::source, empty when absent) with seed kLineKeySeed XOR the line's hash
+// (naql/boilerplate.h, FingerprintLines). Counting the documents per key over the index gives
+// BoilerplateDetector's count of the articles of one source holding the line.
+uint64_t LineKey(absl::string_view source, uint64_t line_hash);
+
 // ---- MANIFEST ------------------------------------------------------------------------------------
 
 inline constexpr char kManifestMagic[8] = {'N', 'A', 'Q', 'L', 'M', 'A', 'N', '\0'};
@@ -141,24 +152,30 @@ bool ParseSegmentFileName(absl::string_view name, uint64_t* number);
 void PackText(absl::string_view in, std::string* out);
 // Appends the unpacked form of `in` to `out`; false when `in` ends inside an escape.
 bool UnpackText(absl::string_view in, std::string* out);
+// Writes the unpacked form of `in` to out[0, 2 · in.size()) and returns its length, or
+// kUnpackError when `in` ends inside an escape.
+inline constexpr size_t kUnpackError = ~size_t{0};
+size_t UnpackTextTo(absl::string_view in, char* out);
 
 // ---- Posting tables ------------------------------------------------------------------------------
 //
 // A multimap from 64-bit hashes to document numbers, sorted by hash and stored compactly. Entries
 // fall into 2^q buckets by the top q bits of their hash (q chosen so that a bucket holds 16 to 32
-// entries on average); each entry keeps only the next r bits (the "remainder") and its document
-// number in d bits, packed at (r + d) bits per entry. A lookup reads the bucket's range from a
-// directory of 2^q + 1 entry indices and binary-searches the remainders. A hash matches every
-// entry of its bucket with the same remainder: entries of other hashes match with probability
-// 2^-r each, so about bucket size / 2^r (≈ 1/2,000 at r = 16) false matches per lookup, which
-// callers remove by an exact check. Cost: about (1 + r + d) bits per entry (33 for 65,536 documents).
+// entries on average); each entry keeps only the next r = 13 bits (the "remainder") and its
+// document number in d bits, packed at (r + d) bits per entry. A lookup reads the bucket's range
+// from a directory of 2^q + 1 entry indices and binary-searches the remainders. A hash matches
+// every entry of its bucket with the same remainder: entries of other hashes match with
+// probability 2^-13 each, so about bucket size / 2^13 (at most 1/256) false matches per lookup,
+// which callers remove by an exact check. Cost: (32 / bucket size + r + d) bits per entry, about
+// 30 bits for 65,536 documents. For a given false-match rate f the cost 32/B + log2(B/f) + d is
+// smallest near B = 32 ln 2 ≈ 22 entries per bucket; 16..32 is within 0.1 bit of it.
 
 struct PostingEntry {
   uint64_t hash;
   uint32_t doc;
 };
 
-inline constexpr uint32_t kPostingRemainderBits = 16;
+inline constexpr uint32_t kPostingRemainderBits = 13;
 inline constexpr size_t kPostingHeaderBytes = 24;
 
 // Sorts `entries` by the top bits of their hash that the table keeps (rounded up to whole radix

@@ -1,8 +1,8 @@
 // index_segment.h — one immutable segment file: building it in memory and reading it in place.
 //
-// A segment (docs/index_format.md, "Segment files") is a header with the parameters, six sections
-// (document table, id table, LSH band-key table, passage fingerprint table, text block table,
-// compressed texts), a section directory and a footer with the whole-file checksum. SegmentBuilder
+// A segment (docs/index_format.md, "Segment files") is a header with the parameters, seven
+// sections (document table, id table, LSH band-key table, passage fingerprint table, text block
+// table, compressed texts, line table), a section directory and a footer with the whole-file checksum. SegmentBuilder
 // collects documents with their fingerprints and encodes the file; SegmentView parses the bytes of
 // one (a memory mapping, or any buffer) without copying and answers lookups. Every offset and
 // length read from the bytes is checked before use; anything inconsistent is a DataLoss status
@@ -15,14 +15,17 @@
 #ifndef NAQL_INDEX_SEGMENT_H_
 #define NAQL_INDEX_SEGMENT_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "index_format.h"
+#include "naql/boilerplate.h"
 #include "naql/document.h"
 #include "naql/fingerprinter.h"
 #include "naql/index_store.h"
@@ -37,7 +40,7 @@ inline constexpr size_t kSegmentHeaderBytes = 40 + kParamsBytes;  // 96
 inline constexpr size_t kSegmentFooterBytes = 32;
 inline constexpr size_t kSectionEntryBytes = 32;
 inline constexpr size_t kBlockEntryBytes = 32;
-inline constexpr size_t kDocumentEntryBytes = 8;
+inline constexpr size_t kDocumentEntryBytes = 12;
 inline constexpr size_t kIdEntryBytes = 12;
 // Seed of the XXH3-64 hash of document ids in the id table ("naqlidh1").
 inline constexpr uint64_t kIdHashSeed = 0x6e61716c69646831ULL;
@@ -54,8 +57,9 @@ enum class SectionKind : uint32_t {
   kPassages = 4,
   kBlocks = 5,
   kText = 6,
+  kLines = 7,
 };
-inline constexpr uint32_t kNumSectionKinds = 6;
+inline constexpr uint32_t kNumSectionKinds = 7;
 inline constexpr uint32_t kSectionVersion = 1;
 const char* SectionName(SectionKind kind);
 
@@ -72,9 +76,11 @@ class SegmentBuilder {
   // Requires params.Validate().ok().
   SegmentBuilder(const IndexParams& params, const SegmentBuildOptions& options);
 
-  // Adds a document with its fingerprint (made with `params`). InvalidArgument when its record
-  // would exceed kMaxRecordBytes or the segment would exceed 2^32 - 1 documents or table entries.
-  absl::Status Add(const Document& doc, const DocumentFingerprint& fp);
+  // Adds a document with its fingerprint (made with `params`) and its lines (FingerprintLines of
+  // its text and tokens). InvalidArgument when its record would exceed kMaxRecordBytes or the
+  // segment would exceed 2^32 - 1 documents or table entries.
+  absl::Status Add(const Document& doc, const DocumentFingerprint& fp,
+                   absl::Span<const LineFingerprint> lines);
 
   uint32_t num_docs() const { return static_cast<uint32_t>(record_offsets_.size()); }
   uint64_t text_bytes() const { return text_bytes_; }
@@ -92,6 +98,7 @@ class SegmentBuilder {
   std::vector<PostingEntry> lsh_;        // (band key, doc), in document order
   std::vector<PostingEntry> passages_;   // (fingerprint hash, doc), in document order
   std::vector<PostingEntry> ids_;        // (IdHash(id), doc)
+  std::vector<PostingEntry> lines_;      // (LineKey(source, line), doc), distinct per document
   std::vector<uint64_t> band_keys_;      // scratch for ComputeBandKeys
   uint64_t text_bytes_ = 0;
 };
@@ -103,14 +110,16 @@ class BlockScratch {
   ~BlockScratch();
   BlockScratch(const BlockScratch&) = delete;
   BlockScratch& operator=(const BlockScratch&) = delete;
+  ZSTD_DCtx_s* dctx() { return dctx_; }
 
  private:
   friend class SegmentView;
   ZSTD_DCtx_s* dctx_ = nullptr;
   const void* owner_ = nullptr;  // the SegmentView whose block is cached
   uint32_t block_ = 0;
-  std::string packed_;
-  std::string raw_;
+  std::string packed_;           // the cached block, decompressed (still packed); only grows
+  size_t packed_size_ = 0;       // its bytes in packed_
+  std::string record_;           // the last record read, unpacked
 };
 
 struct SegmentSection {
@@ -140,6 +149,7 @@ class SegmentView {
 
   const PostingTable& lsh() const { return lsh_; }
   const PostingTable& passages() const { return passages_; }
+  const PostingTable& lines() const { return lines_; }
 
   // Calls fn(doc) for every document whose id hashes to `hash`. False when an entry's document
   // number is out of range.
@@ -167,11 +177,38 @@ class SegmentView {
   // is decompressed. DataLoss when anything is inconsistent.
   absl::Status LoadDocument(uint32_t doc, BlockScratch* scratch, Document* out) const;
 
-  // Verifies the whole-file checksum and every section checksum, and decompresses every block.
+  // The block holding document `doc` (< num_docs()). DataLoss when the document table points past
+  // the blocks.
+  absl::Status BlockOf(uint32_t doc, uint32_t* block) const;
+
+  // Decompresses block `block` (< num_blocks()) into (*packed)[0, *size), growing *packed when it
+  // is too small (never shrinking it, so that reusing it costs no zero-fill), and verifies the
+  // block's checksum the first time it is read in this process.
+  absl::Status ReadBlock(uint32_t block, ZSTD_DCtx_s* dctx, std::string* packed,
+                         size_t* size) const;
+
+  // Reads document `doc` from `packed_block`, its block as ReadBlock() returned it; `buffer` is
+  // scratch for the unpacked record.
+  absl::Status ReadDocument(uint32_t doc, absl::string_view packed_block, std::string* buffer,
+                            Document* out) const;
+
+  // Verifies the whole-file checksum and every section checksum, decompresses every block and
+  // parses every document's record.
   absl::Status VerifyAll() const;
+
+  // Calls fn(doc, document) for every document in document order (fn may move from `document`),
+  // holding all of the segment's unpacked texts in memory meanwhile (each block is decompressed
+  // once). Stops at, and returns, the first error of fn or of the segment.
+  absl::Status ForEachDocument(
+      absl::FunctionRef<absl::Status(uint32_t doc, Document& document)> fn) const;
 
  private:
   absl::Status LoadBlock(uint32_t block, BlockScratch* scratch) const;
+  // The packed bytes of document `doc`'s record within `packed_block` (its block, decompressed).
+  absl::Status RecordOf(uint32_t doc, absl::string_view packed_block, absl::string_view* record) const;
+  // Unpacks and parses a record.
+  absl::Status ParseRecord(uint32_t doc, absl::string_view packed_record, std::string* buffer,
+                           Document* out) const;
 
   absl::string_view bytes_;
   uint64_t number_ = 0;
@@ -182,11 +219,15 @@ class SegmentView {
   SegmentSection sections_[kNumSectionKinds];
   PostingTable lsh_;
   PostingTable passages_;
+  PostingTable lines_;
   const char* documents_ = nullptr;
   const char* ids_ = nullptr;
   const char* blocks_ = nullptr;  // block table entries
   uint32_t num_blocks_ = 0;
   absl::string_view text_;        // the TEXT section
+  // Per block: its checksum has been verified (once per process is enough: segments are
+  // immutable). Set by any thread; a race only verifies a block twice.
+  std::unique_ptr<std::atomic<uint8_t>[]> block_verified_;
 };
 
 }  // namespace naql::internal

@@ -160,9 +160,7 @@ size_t FirstInvalidUtf8(absl::string_view text) {
     if (i >= text.size()) break;
     char32_t cp;
     size_t n = DecodeUtf8(text.data() + i, text.size() - i, &cp);
-    if (cp == kReplacementCharacter && !(n == 3 && static_cast<unsigned char>(text[i]) == 0xEF &&
-                                         static_cast<unsigned char>(text[i + 1]) == 0xBF &&
-                                         static_cast<unsigned char>(text[i + 2]) == 0xBD)) {
+    if (cp == kReplacementCharacter && !(n == 3 && text.substr(i, 3) == "\xEF\xBF\xBD")) {
       return i;
     }
     i += n;

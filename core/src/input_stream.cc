@@ -91,6 +91,9 @@ struct GzipStream::State {
   bool source_ended = false;
   bool member_open = false;  // inside a gzip member (header read or being read, trailer not yet)
   uint64_t members = 0;      // members completed
+  uint64_t member_offset = 0;         // compressed offset of the current member's first byte
+  uint64_t member_output_offset = 0;  // stream offset of the current member's first output byte
+  uint64_t output = 0;                // bytes returned so far
   uint64_t compressed_position() const { return source->consumed() - zs.avail_in; }
 };
 
@@ -133,6 +136,8 @@ absl::StatusOr<size_t> GzipStream::Read(char* buffer, size_t size) {
         return absl::InternalError(absl::StrCat(s.name, ": zlib reset failed"));
       }
       s.member_open = true;
+      s.member_offset = s.compressed_position();
+      s.member_output_offset = s.output + (requested - s.zs.avail_out);
     }
     int ret = inflate(&s.zs, Z_NO_FLUSH);
     if (ret == Z_STREAM_END) {
@@ -145,13 +150,19 @@ absl::StatusOr<size_t> GzipStream::Read(char* buffer, size_t size) {
                                               s.zs.msg != nullptr ? s.zs.msg : "zlib error", ")"));
     }
     size_t produced = requested - s.zs.avail_out;
-    if (produced > 0) return produced;
+    if (produced > 0) {
+      s.output += produced;
+      return produced;
+    }
     if (no_more_input && s.member_open) {
       return absl::DataLossError(absl::StrCat(s.name, ": truncated gzip data (input ends at byte ",
                                               s.compressed_position(), ")"));
     }
   }
 }
+
+uint64_t GzipStream::member_offset() const { return state_->member_offset; }
+uint64_t GzipStream::member_output_offset() const { return state_->member_output_offset; }
 
 // ---- ZstdStream ---------------------------------------------------------------------------------
 

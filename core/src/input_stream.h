@@ -113,6 +113,14 @@ class GzipStream : public ByteStream {
 
   absl::StatusOr<size_t> Read(char* buffer, size_t size) override;
 
+  // The gzip member that produced the bytes of the last Read() (each Read() returns bytes of one
+  // member only): the offset of its first byte in the compressed source, and the offset of its
+  // first decompressed byte in this stream. A WARC file written with one record per member (as
+  // Common Crawl writes them) can be re-read record by record from these offsets. Both 0 before
+  // the first Read().
+  uint64_t member_offset() const;
+  uint64_t member_output_offset() const;
+
  private:
   struct State;
   std::unique_ptr<State> state_;

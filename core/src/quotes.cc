@@ -951,8 +951,10 @@ void QuoteClusterer::AddPrepared(uint32_t doc, absl::Span<const PreparedQuotatio
       variant.text_begin = texts_.size();
       variant.text_size = static_cast<uint32_t>(quote.folded.text.size());
       for (const Token& token : quote.tokens) {
-        tokens_.push_back(StoredToken{token.hash, token.folded_begin, token.stem_begin,
-                                      token.folded_end});
+        const uint32_t length = std::min<uint32_t>(token.folded_end - token.folded_begin, 0xFFFF);
+        const uint32_t clitic = std::min<uint32_t>(token.stem_begin - token.folded_begin, length);
+        tokens_.push_back(StoredToken{token.hash, token.folded_begin,
+                                      static_cast<uint16_t>(length), static_cast<uint16_t>(clitic)});
       }
       texts_ += quote.folded.text;
       variant_index = static_cast<uint32_t>(variants_.size());
@@ -1047,6 +1049,7 @@ std::vector<RepeatedQuote> QuoteClusterer::Build() const {
   }
 
   // 2. Candidates and verification, variant by variant against the earlier ones.
+  std::vector<uint32_t> cursor(posting_begin.begin(), posting_begin.end() - 1);
   std::vector<uint32_t> shared(num_variants, 0);
   std::vector<uint32_t> touched;
   LoadedQuote quote_u, quote_v;
@@ -1064,8 +1067,8 @@ std::vector<RepeatedQuote> QuoteClusterer::Build() const {
       token = Token();
       token.hash = stored.hash;
       token.folded_begin = stored.folded_begin;
-      token.stem_begin = stored.stem_begin;
-      token.folded_end = stored.folded_end;
+      token.stem_begin = stored.folded_begin + stored.clitic;
+      token.folded_end = stored.folded_begin + stored.length;
       quote->letters[t] = StemLetters(quote->text, token);
     }
   };
@@ -1075,10 +1078,12 @@ std::vector<RepeatedQuote> QuoteClusterer::Build() const {
     touched.clear();
     for (uint32_t k = variant_bigram_count[v]; k < variant_bigram_count[v + 1]; ++k) {
       // The nearest earlier variants holding bigram b: those just before v in its posting list.
+      // Variants are visited in increasing order and each list is increasing, so v's place in
+      // the list is the bigram's cursor, which then moves on.
       const uint32_t b = variant_bigrams[k];
       const uint32_t* const first = postings.data() + posting_begin[b];
-      const uint32_t* const last = postings.data() + posting_begin[b + 1];
-      const uint32_t* p = std::lower_bound(first, last, v);
+      const uint32_t* p = postings.data() + cursor[b]++;
+      assert(*p == v);
       for (uint32_t probes = 0; p != first && probes < options_.max_probes_per_bigram; ++probes) {
         const uint32_t u = *--p;
         if (shared[u]++ == 0) touched.push_back(u);

@@ -27,7 +27,9 @@
 #include "absl/strings/str_cat.h"
 #include "input_format.h"
 #include "input_stream.h"
+#include "language.h"
 #include "naql/status.h"
+#include "warc_format.h"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -48,7 +50,7 @@ constexpr uint64_t kMaxDocumentBytesLimit = (uint64_t{1} << 32) - 256;
 constexpr int kNotRereadable = -1;
 constexpr int kReopenByPath = -2;
 
-enum class Format { kText, kJsonl };
+enum class Format { kText, kJsonl, kWarc };
 enum class Compression { kNone, kGzip, kZstd };
 
 struct InputFile {
@@ -65,6 +67,8 @@ struct NameInfo {
   Compression compression = Compression::kNone;
   bool jsonl = false;  // ends in .jsonl or .ndjson (before the compression suffix)
   bool text = false;   // ends in .txt (before the compression suffix)
+  bool warc = false;   // ends in .warc or .wet (before the compression suffix)
+  Format format() const { return warc ? Format::kWarc : jsonl ? Format::kJsonl : Format::kText; }
 };
 
 NameInfo ClassifyName(absl::string_view name) {
@@ -79,6 +83,7 @@ NameInfo ClassifyName(absl::string_view name) {
   info.jsonl =
       absl::EndsWithIgnoreCase(name, ".jsonl") || absl::EndsWithIgnoreCase(name, ".ndjson");
   info.text = absl::EndsWithIgnoreCase(name, ".txt");
+  info.warc = absl::EndsWithIgnoreCase(name, ".warc") || absl::EndsWithIgnoreCase(name, ".wet");
   return info;
 }
 
@@ -132,7 +137,8 @@ struct IdKeyHash {
 
 struct FirstSeen {
   uint32_t input;
-  uint64_t line;
+  uint64_t line;  // JSONL: the line; WARC: the record's offset (DocumentLocator::offset)
+  uint64_t skip;  // WARC: DocumentLocator::skip
 };
 
 }  // namespace
@@ -145,6 +151,14 @@ absl::Status ReaderOptions::Validate() const {
   }
   if (stdin_fd < 0) {
     return absl::InvalidArgumentError(absl::StrCat("stdin_fd must be >= 0, got ", stdin_fd));
+  }
+  if (!language.empty() && language != "ar") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("language must be \"\" (all) or \"ar\", got \"", language, "\""));
+  }
+  if (!(min_language_share > 0 && min_language_share <= 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("min_language_share must be in (0, 1], got ", min_language_share));
   }
   return absl::OkStatus();
 }
@@ -195,7 +209,7 @@ class DocumentReader::Impl : public internal::ProblemSink {
       NameInfo name = ClassifyName(input);
       InputFile file;
       file.path = input;
-      file.format = name.jsonl ? Format::kJsonl : Format::kText;
+      file.format = name.format();
       file.compression = name.compression;
       file.size_known = S_ISREG(st.st_mode);
       file.size = file.size_known ? static_cast<uint64_t>(st.st_size) : 0;
@@ -235,6 +249,11 @@ class DocumentReader::Impl : public internal::ProblemSink {
         continue;
       }
       locator->input = current_;
+      if (!options_.language.empty() &&
+          internal::ArabicLetterShare(doc->text) < options_.min_language_share) {
+        filtered_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
       NAQL_ASSIGN_OR_RETURN(bool unique, CheckId(*doc, *locator));
       if (!unique) continue;
       documents_.fetch_add(1, std::memory_order_relaxed);
@@ -255,7 +274,9 @@ class DocumentReader::Impl : public internal::ProblemSink {
           " cannot be re-read"));
     }
     const InputFile& file = files_[locator.input];
-    if (locator.length > options_.max_document_bytes) {
+    const uint64_t header_allowance =
+        file.format == Format::kWarc ? internal::kMaxWarcHeaderBytes : 0;
+    if (locator.length > options_.max_document_bytes + header_allowance) {
       return absl::InvalidArgumentError(absl::StrCat(file.path, ": locator length ", locator.length,
                                                      " exceeds max_document_bytes"));
     }
@@ -265,6 +286,15 @@ class DocumentReader::Impl : public internal::ProblemSink {
       opened = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
       if (opened < 0) return ErrnoToStatus(errno, file.path);
       fd = opened;
+    }
+    if (file.format == Format::kWarc) {
+      Document doc;
+      absl::Status read =
+          internal::WarcInput::ReadAt(fd, file.compression == Compression::kGzip, file.path,
+                                      locator, options_.max_document_bytes, &doc);
+      if (opened >= 0) ::close(opened);
+      NAQL_RETURN_IF_ERROR(read);
+      return doc;
     }
     const size_t length = static_cast<size_t>(locator.length);
     std::string bytes(length + internal::kLinePadding, '\0');
@@ -291,6 +321,7 @@ class DocumentReader::Impl : public internal::ProblemSink {
   uint64_t total_bytes() const { return total_bytes_; }
   uint64_t documents() const { return documents_.load(std::memory_order_relaxed); }
   uint64_t skipped() const { return skipped_.load(std::memory_order_relaxed); }
+  uint64_t filtered() const { return filtered_.load(std::memory_order_relaxed); }
   const std::vector<std::string>& input_paths() const { return input_paths_; }
   void SetInputPaths() {
     input_paths_.reserve(files_.size());
@@ -307,7 +338,8 @@ class DocumentReader::Impl : public internal::ProblemSink {
       NAQL_RETURN_IF_ERROR(
           Report(dir,
                  MakeProblem(absl::StatusCode::kInvalidArgument, dir,
-                             "no input files (.txt, .jsonl, .ndjson, optionally .gz or .zst)"),
+                             "no input files (.txt, .jsonl, .ndjson, .warc, .wet, optionally "
+                             ".gz or .zst)"),
                  /*skipped=*/false));
     }
     std::sort(found.begin(), found.end());  // std::string compares bytes as unsigned char
@@ -315,7 +347,7 @@ class DocumentReader::Impl : public internal::ProblemSink {
       NameInfo name = ClassifyName(path);
       InputFile file;
       file.path = std::move(path);
-      file.format = name.jsonl ? Format::kJsonl : Format::kText;
+      file.format = name.format();
       file.compression = name.compression;
       file.size_known = true;
       file.size = size;
@@ -349,7 +381,7 @@ class DocumentReader::Impl : public internal::ProblemSink {
         continue;
       }
       NameInfo info = ClassifyName(name);
-      if (!info.jsonl && !info.text) continue;
+      if (!info.jsonl && !info.text && !info.warc) continue;
       struct stat st;
       if (::stat(child.c_str(), &st) != 0) {
         // A dangling link, or a file removed meanwhile: say so rather than skip it in silence.
@@ -399,7 +431,10 @@ class DocumentReader::Impl : public internal::ProblemSink {
     const bool regular = S_ISREG(st.st_mode) && !file.is_stdin;
     int spool_fd = -1;
     int reread = kNotRereadable;
-    if (file.compression == Compression::kNone) {
+    const bool warc_members = file.format == Format::kWarc &&
+                              file.compression == Compression::kGzip && regular &&
+                              internal::WarcInput::HasRecordPerMember(fd);
+    if (file.compression == Compression::kNone || warc_members) {
       if (regular) {
         if (kept_open_ < options_.max_open_files) {
           ++kept_open_;
@@ -434,8 +469,11 @@ class DocumentReader::Impl : public internal::ProblemSink {
     reread_fds_[index].store(reread, std::memory_order_relaxed);
     std::unique_ptr<internal::ByteStream> stream =
         std::make_unique<internal::FdStream>(fd, owns_fd, file.path, spool_fd);
+    internal::GzipStream* gzip = nullptr;
     if (file.compression == Compression::kGzip) {
-      stream = std::make_unique<internal::GzipStream>(std::move(stream), file.path);
+      auto decoder = std::make_unique<internal::GzipStream>(std::move(stream), file.path);
+      gzip = decoder.get();
+      stream = std::move(decoder);
     } else if (file.compression == Compression::kZstd) {
       stream = std::make_unique<internal::ZstdStream>(std::move(stream), file.path);
     }
@@ -443,6 +481,9 @@ class DocumentReader::Impl : public internal::ProblemSink {
     if (file.format == Format::kJsonl) {
       format_ = std::make_unique<internal::JsonlInput>(stream_.get(), file.path,
                                                        options_.max_document_bytes, this);
+    } else if (file.format == Format::kWarc) {
+      format_ = std::make_unique<internal::WarcInput>(stream_.get(), gzip, file.path,
+                                                      options_.max_document_bytes, this);
     } else {
       const uint64_t size_hint =
           regular && file.compression == Compression::kNone ? static_cast<uint64_t>(st.st_size) : 0;
@@ -468,12 +509,20 @@ class DocumentReader::Impl : public internal::ProblemSink {
   // False (after reporting) when the id was seen before.
   absl::StatusOr<bool> CheckId(const Document& doc, const DocumentLocator& locator) {
     const XXH128_hash_t hash = XXH3_128bits_withSeed(doc.id.data(), doc.id.size(), kIdHashSeed);
-    auto [it, inserted] = first_seen_.try_emplace(IdKey{hash.low64, hash.high64},
-                                                  FirstSeen{locator.input, locator.line});
+    const bool warc = files_[locator.input].format == Format::kWarc;
+    auto [it, inserted] = first_seen_.try_emplace(
+        IdKey{hash.low64, hash.high64},
+        FirstSeen{locator.input, warc ? locator.offset : locator.line, warc ? locator.skip : 0});
     if (inserted) return true;
-    const std::string& first_path = files_[it->second.input].path;
-    std::string first =
-        it->second.line > 0 ? absl::StrCat(first_path, ":", it->second.line) : first_path;
+    const InputFile& first_file = files_[it->second.input];
+    std::string first;
+    if (first_file.format == Format::kWarc) {
+      first = internal::WarcLocation(first_file.path, it->second.line, it->second.skip);
+    } else if (it->second.line > 0) {
+      first = absl::StrCat(first_file.path, ":", it->second.line);
+    } else {
+      first = first_file.path;
+    }
     NAQL_RETURN_IF_ERROR(
         Report(doc.location,
                MakeProblem(absl::StatusCode::kAlreadyExists, doc.location,
@@ -506,6 +555,7 @@ class DocumentReader::Impl : public internal::ProblemSink {
   std::atomic<uint64_t> bytes_read_{0};
   std::atomic<uint64_t> documents_{0};
   std::atomic<uint64_t> skipped_{0};
+  std::atomic<uint64_t> filtered_{0};
 };
 
 absl::StatusOr<std::unique_ptr<DocumentReader>> DocumentReader::Open(
@@ -533,6 +583,7 @@ uint64_t DocumentReader::bytes_read() const { return impl_->bytes_read(); }
 uint64_t DocumentReader::total_bytes() const { return impl_->total_bytes(); }
 uint64_t DocumentReader::documents() const { return impl_->documents(); }
 uint64_t DocumentReader::skipped() const { return impl_->skipped(); }
+uint64_t DocumentReader::filtered() const { return impl_->filtered(); }
 const std::vector<std::string>& DocumentReader::input_paths() const { return impl_->input_paths(); }
 
 }  // namespace naql

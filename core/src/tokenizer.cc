@@ -89,22 +89,22 @@ void Tokenizer::Tokenize(const NormalizedText& text, std::vector<Token>* tokens)
   assert(text.map.size() >= (n + 3) / 4 && text.map.size() <= n);  // one entry per code point
   const uint64_t* const word_bits = internal::WordCharBmpBits();
 
-  size_t i = 0;         // byte in the folded text
-  uint32_t cp = 0;      // code point in the folded text
+  size_t i = 0;     // byte in the folded text
+  uint32_t cp = 0;  // code point in the folded text
   bool in_word = false;
   size_t word_byte = 0;  // start of the current word
   uint32_t word_cp = 0;
   while (i < n) {
+    // ASCII and two-byte sequences take a well-predicted branch (see normalizer.cc); valid
+    // UTF-8 by contract, so a two-byte lead has its continuation byte.
     const unsigned lead = static_cast<unsigned char>(data[i]);
+    const unsigned next = i + 1 < n ? static_cast<unsigned char>(data[i + 1]) : 0;
+    const bool two = lead - 0xC2u <= 0xDFu - 0xC2u;
     char32_t c;
     size_t length;
-    if (lead < 0x80) {
-      c = lead;
-      length = 1;
-    } else if (lead - 0xC2u <= 0xDFu - 0xC2u && i + 1 < n) {
-      // Valid UTF-8 by contract: a two-byte lead is followed by a continuation byte.
-      c = ((lead & 0x1Fu) << 6) | (static_cast<unsigned char>(data[i + 1]) & 0x3Fu);
-      length = 2;
+    if (lead < 0x80 || two) [[likely]] {
+      c = two ? ((lead & 0x1Fu) << 6) | (next & 0x3Fu) : lead;
+      length = two ? 2 : 1;
     } else {
       length = internal::DecodeUtf8(data + i, n - i, &c);
     }

@@ -47,7 +47,7 @@ inline size_t DecodeUtf8(const char* data, size_t len, char32_t* cp) {
   }
   // Table 3-7: the allowed range of the second byte depends on the lead byte; third and fourth
   // bytes are always 80..BF.
-  size_t need;           // total length of the sequence
+  size_t need;                         // total length of the sequence
   unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
   char32_t value;
   if (lead >= 0xC2 && lead <= 0xDF) {

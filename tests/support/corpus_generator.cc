@@ -8,17 +8,18 @@
 // assembled texts anyway, so truth never rests on that assumption.
 //
 // Freshness. Every document position has keys: the hash of the run of n = max_shared_words + 1
-// tokens ending there, and the "near" keys of the window of W = min_words + 1 tokens ending there —
-// the hashes of its W subsequences of min_words tokens (the window with one token dropped). Two
-// texts share a near key exactly when they share a run of min_words tokens, or two windows of W
-// tokens that differ by one substitution, or a run of min_words tokens that the other has with one
-// token inserted: the passages an edit-tolerant aligner could report. `used_` holds the keys of
-// every committed document. A synthesized word is accepted only if none of the keys it completes
-// is in `used_` or in the document being written, so synthesized text shares at most
-// max_shared_words consecutive tokens, and no near passage, with anything else. A derived document
-// (a copy, an article with an inserted passage) is checked as a whole: each of its keys must be new
-// or belong to one of the documents it is planted to share text with ("partners"); otherwise the
-// random choices that made it (insertion point, lead, substitutions, edit) are redrawn.
+// tokens ending there, and the "near" keys of the window of W = min_words + near_edits tokens
+// ending there — the hashes of its subsequences of min_words tokens (the window with near_edits
+// tokens dropped). Two texts share a near key exactly when they have min_words tokens in the same
+// order within windows of W tokens: a shared run of min_words tokens, or one broken by up to
+// near_edits substitutions, insertions or deletions — the passages an edit-tolerant aligner could
+// report. `used_` holds the keys of every committed document. A synthesized word is accepted only
+// if none of the keys it completes is in `used_` or in the document being written, so synthesized
+// text shares at most max_shared_words consecutive tokens, and no near passage, with anything
+// else. A derived document (a copy, an article with an inserted passage) is checked as a whole:
+// each of its keys must be new or belong to one of the documents it is planted to share text with
+// ("partners"); otherwise the random choices that made it (insertion point, lead, substitutions,
+// edit) are redrawn.
 //
 // `used_` is a cache-blocked Bloom filter (all probes of a key in one 64-byte block: one cache
 // miss), sized at 24 bits per expected key: a 200 MB corpus has about 250 million keys. A false
@@ -380,34 +381,39 @@ class Generator {
   static uint64_t HashRun(const uint64_t* tokens, size_t count, uint64_t seed = kNgramSeed) {
     return XXH3_64bits_withSeed(tokens, count * sizeof(uint64_t), seed);
   }
-  // Writes the keys of the position `count - 1` of `tokens[0, count)` (see the file comment) to
-  // `out` and returns how many. With near_only, only the near keys.
-  size_t KeysAt(const uint64_t* tokens, size_t count, bool near_only, uint64_t* out) const {
-    size_t num = 0;
-    if (!near_only && count >= n_) out[num++] = HashRun(tokens + count - n_, n_);
-    const size_t w = options_.min_words + 1;
-    if (count >= w) {
-      const uint64_t* window = tokens + count - w;
-      uint64_t buffer[32];
-      // Dropping the newest token gives the key that dropping the oldest gave one position
-      // earlier; only the first full window has it new.
-      const size_t drops = count == w ? w : w - 1;
-      for (size_t drop = 0; drop < drops; ++drop) {
-        std::copy(window, window + drop, buffer);
-        std::copy(window + drop + 1, window + w, buffer + drop);
-        out[num++] = HashRun(buffer, w - 1, kNearSeed);
+  // Appends to `out` the keys of position `count - 1` of `tokens[0, count)` (see the file
+  // comment). With near_only, only the near keys.
+  void KeysAt(const uint64_t* tokens, size_t count, bool near_only,
+              std::vector<uint64_t>* out) const {
+    if (!near_only && count >= n_) out->push_back(HashRun(tokens + count - n_, n_));
+    const size_t edits = options_.near_edits;
+    const size_t w = options_.min_words + edits;
+    if (count < w) return;
+    const uint64_t* window = tokens + count - w;
+    // A key that drops the newest token was made (dropping the oldest instead) one position
+    // earlier; only the first full window has those new.
+    const size_t last = count == w ? w : w - 1;  // drop only indices below `last`
+    uint64_t buffer[64];
+    for (size_t i = 0; i < last; ++i) {
+      if (edits == 1) {
+        std::copy(window, window + i, buffer);
+        std::copy(window + i + 1, window + w, buffer + i);
+        out->push_back(HashRun(buffer, w - 1, kNearSeed));
+        continue;
+      }
+      for (size_t j = i + 1; j < last; ++j) {
+        std::copy(window, window + i, buffer);
+        std::copy(window + i + 1, window + j, buffer + i);
+        std::copy(window + j + 1, window + w, buffer + j - 1);
+        out->push_back(HashRun(buffer, w - 2, kNearSeed));
       }
     }
-    return num;
   }
-  static constexpr size_t kMaxKeys = 33;
   // All keys of a token sequence.
   void AllKeys(const std::vector<uint64_t>& tokens, bool near_only, std::vector<uint64_t>* out) {
     out->clear();
-    uint64_t keys[kMaxKeys];
     for (size_t end = 1; end <= tokens.size(); ++end) {
-      const size_t num = KeysAt(tokens.data(), end, near_only, keys);
-      out->insert(out->end(), keys, keys + num);
+      KeysAt(tokens.data(), end, near_only, out);
     }
   }
   void Commit(const GenDoc& doc) {
@@ -418,6 +424,9 @@ class Generator {
   // True when `doc` has a key that is in used_ but in none of `partners`.
   bool Conflicts(const GenDoc& doc, absl::Span<const GenDoc* const> partners) {
     absl::flat_hash_set<uint64_t> allowed;
+    size_t partner_words = 0;
+    for (const GenDoc* partner : partners) partner_words += partner->words.size();
+    allowed.reserve(partner_words * keys_per_token_);
     for (const GenDoc* partner : partners) {
       Tokens(*partner, &scratch_tokens_);
       AllKeys(scratch_tokens_, /*near_only=*/false, &scratch_hashes_);
@@ -438,24 +447,29 @@ class Generator {
     const size_t old_size = tokens->size();
     const absl::Span<const uint64_t> word_tokens = vocab_.tokens(word);
     if (word_tokens.size() > 8) return false;
-    uint64_t fresh[8 * kMaxKeys];
-    size_t num_fresh = 0;
+    std::vector<uint64_t>& fresh = fresh_keys_;
+    fresh.clear();
     for (uint64_t t : word_tokens) {
       tokens->push_back(t);
-      uint64_t keys[kMaxKeys];
-      const size_t num = KeysAt(tokens->data(), tokens->size(), /*near_only=*/false, keys);
-      for (size_t k = 0; k < num; ++k) {
-        bool seen = pending->contains(keys[k]) || used_->MayContain(keys[k]);
-        for (size_t i = 0; i < num_fresh && !seen; ++i) seen = fresh[i] == keys[k];
-        if (seen) {
-          tokens->resize(old_size);
-          return false;
+      // The run key first: it rejects most candidates before the near keys are computed.
+      for (const bool near_only : {false, true}) {
+        const size_t before = fresh.size();
+        if (near_only) {
+          KeysAt(tokens->data(), tokens->size(), /*near_only=*/true, &fresh);
+        } else if (tokens->size() >= n_) {
+          fresh.push_back(HashRun(tokens->data() + tokens->size() - n_, n_));
+        }
+        for (size_t k = before; k < fresh.size(); ++k) {
+          bool seen = pending->contains(fresh[k]) || used_->MayContain(fresh[k]);
+          for (size_t i = 0; i < before && !seen; ++i) seen = fresh[i] == fresh[k];
+          if (seen) {
+            tokens->resize(old_size);
+            return false;
+          }
         }
       }
-      std::copy(keys, keys + num, fresh + num_fresh);
-      num_fresh += num;
     }
-    pending->insert(fresh, fresh + num_fresh);
+    pending->insert(fresh.begin(), fresh.end());
     return true;
   }
 
@@ -517,6 +531,7 @@ class Generator {
   Vocabulary vocab_;
   MarkovChain chain_;
   std::unique_ptr<KeyFilter> used_;  // keys of committed documents (sized in Run())
+  size_t keys_per_token_ = 0;        // keys a token adds (run key + near keys)
   std::deque<GenDoc> real_bases_;  // deduplicated pool articles not yet used
   std::vector<GenDoc> docs_;
   std::vector<Planted> planted_;
@@ -524,6 +539,7 @@ class Generator {
   uint64_t bytes_ = 0;
   std::vector<uint64_t> scratch_tokens_;
   std::vector<uint64_t> scratch_hashes_;
+  std::vector<uint64_t> fresh_keys_;
 };
 
 uint32_t Generator::NextWord(uint32_t p2, uint32_t p1, std::vector<uint64_t>* tokens,
@@ -570,6 +586,7 @@ void Generator::Synthesize(GenDoc* doc, uint32_t count, uint32_t overrun) {
   std::vector<uint64_t> tokens;
   Tokens(*doc, &tokens);
   absl::flat_hash_set<uint64_t> pending;
+  pending.reserve((tokens.size() + count + overrun) * keys_per_token_);
   AllKeys(tokens, /*near_only=*/false, &scratch_hashes_);
   pending.insert(scratch_hashes_.begin(), scratch_hashes_.end());
   // Continue the document's last words, unless they end a sentence or are the byline.
@@ -749,8 +766,9 @@ void Generator::ReuseUnit(uint32_t targets) {
   std::vector<Occurrence> occurrences;
   for (uint32_t t = 0; t < targets; ++t) {
     const uint32_t min_body = static_cast<uint32_t>(passage.size()) * 5 / 2;
+    // Not committed: it is never emitted, and the target built from it is (with nearly all of its
+    // keys).
     GenDoc original = NewBase(min_body);
-    Commit(original);
     GenDoc target;
     Occurrence occurrence{};
     bool edited = false;
@@ -900,7 +918,9 @@ absl::StatusOr<GeneratedCorpus> Generator::Run() {
   expected_tokens += std::max<uint64_t>(
       uint64_t{options_.num_documents} * (options_.max_article_words + 60) * 6 / 5,
       options_.target_bytes / 6);
-  used_ = std::make_unique<KeyFilter>(expected_tokens * (options_.min_words + 2));
+  const uint64_t w = options_.min_words + options_.near_edits;
+  keys_per_token_ = 1 + (options_.near_edits == 1 ? w : (w - 1) * (w - 2) / 2);
+  used_ = std::make_unique<KeyFilter>(expected_tokens * keys_per_token_);
   if (options_.real_bases) NAQL_RETURN_IF_ERROR(PrepareRealBases());
 
   while (!Done()) {
@@ -1115,6 +1135,9 @@ absl::Status GeneratorOptions::Validate() const {
   if (max_shared_words < 2 || max_shared_words >= min_words) {
     return absl::InvalidArgumentError(absl::StrCat(
         "max_shared_words must be 2..min_words - 1, got ", max_shared_words));
+  }
+  if (near_edits != 1 && near_edits != 2) {
+    return absl::InvalidArgumentError(absl::StrCat("near_edits must be 1 or 2, got ", near_edits));
   }
   if (min_article_words < 60 || min_article_words > max_article_words) {
     return absl::InvalidArgumentError("need 60 <= min_article_words <= max_article_words");

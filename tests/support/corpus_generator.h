@@ -3,12 +3,15 @@
 // naql's pair-level recall and precision, and its span-level measures, are checked on corpora whose
 // answer is known. This generator makes them from a pool of real article texts:
 //
-//   * base articles: the pool's own articles (deduplicated, when GeneratorOptions::real_bases) and
+//   * base articles: the pool's own articles (without their copies and near copies, when
+//     GeneratorOptions::real_bases) and
 //     articles synthesized by an order-2 word Markov chain trained on the pool (backing off to
 //     order 1 and 0). Synthesized text is constrained as it is written: a word is accepted only if
-//     every run of max_shared_words + 1 tokens it completes is new to the whole corpus, so two
-//     articles share words and phrases of up to max_shared_words tokens — the same topic and
-//     vocabulary — but never a passage;
+//     every run of max_shared_words + 1 tokens it completes is new to the whole corpus, and so is
+//     every near passage (min_words tokens in order within a window with up to near_edits edits),
+//     so two articles share words and phrases of up to max_shared_words tokens — the same topic
+//     and vocabulary — but never a passage, not even one an edit-tolerant aligner could piece
+//     together;
 //   * syndicated copies (kind duplicate): an article republished by 1–4 other outlets with a new
 //     byline, a new lead sentence, a trimmed tail (at most 15% of the body), a few one-word
 //     substitutions, and a later date. Every pair within such a cluster is a truth pair;
@@ -86,6 +89,12 @@ struct GeneratorOptions {
   // through planted reuse). Below min_words, with a margin, so that an edit-tolerant aligner does
   // not join two short shared phrases into a passage. 2..min_words - 1.
   uint32_t max_shared_words = 5;
+  // Nor any near passage: a window of min_words + near_edits tokens that another document has
+  // with up to near_edits tokens substituted, inserted or deleted (min_words of them in order).
+  // 1 or 2. With 2 an aligner that tolerates two edits in a short span still finds no unplanted
+  // passage, but the generator keeps 8 times as many keys: about 110 bytes of memory per token
+  // instead of 35 (a 200 MB corpus with near_edits = 1 needs about 1 GB).
+  uint32_t near_edits = 2;
 
   // Length of synthesized base articles in words, uniform in [min, max]; 60 <= min <= max.
   // Republished articles need bodies long enough that a new lead and a trimmed tail keep the copy
@@ -94,9 +103,10 @@ struct GeneratorOptions {
   uint32_t min_article_words = 160;
   uint32_t max_article_words = 400;
 
-  // Use the pool's articles themselves as base articles (in pool order, skipping any that shares
-  // a run of min_words tokens with one taken before — the pool's own syndicated copies — and any
-  // shorter than 40 words) before synthesizing more. Off: all base articles are synthesized.
+  // Use the pool's articles themselves as base articles (in pool order, skipping any shorter than
+  // 40 words and any that shares a near passage — see near_edits — with one taken before: the
+  // pool's own syndicated copies and shared quotations) before synthesizing more. Off: all base
+  // articles are synthesized.
   bool real_bases = false;
 
   // InvalidArgument for out-of-range fields.

@@ -54,8 +54,10 @@ namespace naql {
 // Every field has a default chosen on the seed fixtures and the planted-passage test
 // (tests/plagdet_test.cc); Validate() states the allowed ranges.
 struct AlignerOptions {
-  // Shortest span reported, in words of the span's shorter side (the --min-words of the CLI).
-  // 1..100000.
+  // Shortest span reported: a span needs at least this many matching words (equal words or
+  // spelling variants), so it has at least as many words on each side (the --min-words of the
+  // CLI). Counting matches rather than words keeps two short shared phrases separated by a few
+  // edits ("وزير الدفاع الأمريكي" … "في العراق") from passing as a passage. 1..100000.
   uint32_t min_words = 8;
 
   // A passage ends where more than `max_gap` consecutive words stay unaligned on either side: two
@@ -78,6 +80,22 @@ struct AlignerOptions {
   // الصياغة تهدف فقط إلى تسليط الضوء …" shares no exact run longer than four words. Spurious short
   // seeds are harmless: their extensions stay below min_words and are dropped. 1..32.
   uint32_t tolerant_seed_size = 3;
+
+  // Edit-tolerant mode: evidence that a passage is reused rather than assembled by chance from
+  // stock phrases. A span must contain an anchor — a run of at least this many matching words
+  // (equal or spelling variants) with no edit between them — or lie within min_words words, in
+  // both articles, of a span that does. And an extension starts only from exact seed runs that,
+  // chained with the seed runs around them (each within max_gap words of the next in both
+  // articles, on diagonals at most max_gap apart), cover this many words.
+  //
+  // Articles on one story share many short phrases ("وزير الدفاع الأمريكي مارك إسبر", "في
+  // العراق"); two of them a word or two apart already make min_words matches. Alone, such a span
+  // is not reported; next to a real shared passage, a short heavily reworded sentence is (in
+  // fixtures 000/003, "مسودة سيئة الصياغة تهدف فقط إلى تسليط الضوء …", whose longest unedited run
+  // is five words, sits beside Milley's quotation). Default 6: one more than the longest phrase
+  // the corpus generator lets unrelated articles share. Values above min_words act as
+  // min_words. 1..100000.
+  uint32_t min_anchor_words = 6;
 
   // A seed k-gram that occurs more often than this in b is skipped (boilerplate or a word
   // repeated many times would otherwise create occurrences_a × occurrences_b seeds). Passages

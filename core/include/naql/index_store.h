@@ -17,11 +17,11 @@
 // a fingerprint travels with the index; using the index with other parameters is refused
 // (IndexParams::CheckCompatible names the first difference).
 //
-// Candidates are found in compact hash tables that keep only the top 16 bits below each key's
-// bucket (docs/index_format.md, "Posting tables"): a lookup may return a few false candidates
-// (about one per 2,000 lookups), which are removed exactly: every candidate's text is fingerprinted
-// again and kept only when it shares a band key (LSH) or an undropped passage fingerprint with the
-// query, exactly as `naql scan` decides. Query results therefore equal a scan's, pair for pair (up
+// Candidates are found in compact hash tables that keep only 13 bits below each key's bucket
+// (docs/index_format.md, "Posting tables"): a lookup may return a false candidate (at most one per
+// 256 lookups), which is removed exactly: every candidate's text is fingerprinted again and kept
+// only when it shares a band key (LSH) or an undropped passage fingerprint with the query,
+// exactly as `naql scan` decides. Query results therefore equal a scan's, pair for pair (up
 // to the two approximations named on IndexQueryOptions).
 //
 // Crash safety: a segment is written to a temporary file, fsync'ed, renamed and its directory
@@ -67,6 +67,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "naql/aligner.h"
+#include "naql/boilerplate.h"
 #include "naql/document.h"
 #include "naql/fingerprinter.h"
 #include "naql/lsh_index.h"
@@ -252,6 +253,7 @@ struct IndexSegmentInfo {
   uint64_t stored_text_bytes = 0;    // compressed texts (TEXT section)
   uint64_t lsh_bytes = 0;            // LSH band-key table
   uint64_t passage_bytes = 0;        // passage fingerprint table
+  uint64_t line_bytes = 0;           // line table (boilerplate detection)
   uint64_t document_table_bytes = 0; // document and id tables
   uint64_t lsh_entries = 0;
   uint64_t passage_entries = 0;
@@ -319,12 +321,27 @@ struct IndexQueryOptions {
   uint32_t max_bucket_size = 256;
   // Alignment; min_words and seed_size are taken from the index parameters.
   AlignerOptions aligner;
+  // Boilerplate lines (naql/boilerplate.h) as the scanner finds them: a line of an article is
+  // boilerplate when at least boilerplate.min_docs articles of its source hold it, counting the
+  // live indexed articles (each segment keeps every article's lines) and the query articles as
+  // for max_df. Its passage fingerprints are then ignored and its words masked before alignment,
+  // in the query article and in each candidate. false: no boilerplate detection
+  // (--keep-boilerplate).
+  bool remove_boilerplate = true;
+  BoilerplateOptions boilerplate;
   // The passage stage (partial reuse); false: whole-article near-duplicates only.
   bool find_partial = true;
   // Also report pairs among the query documents themselves (the earlier one as `a`).
   bool scan_new = false;
   // Worker threads, >= 1. Results do not depend on it.
   unsigned threads = 1;
+  // Decompressed text blocks kept by the searcher between candidates and between Run() calls,
+  // least recently used first out. A query article has tens of candidates (on a news crawl most
+  // share a common phrase or two with it and are rejected by alignment), each in some block;
+  // decompressing a 256 KiB block costs about as much as aligning the pair, so a cache that
+  // holds the archive's hot blocks halves a query's time. 256 MiB holds the texts of about 1 GB of
+  // Arabic news. 0: no cache (each candidate decompresses its block).
+  size_t block_cache_bytes = size_t{256} << 20;
 
   // InvalidArgument naming the first field out of range.
   absl::Status Validate() const;
@@ -338,6 +355,7 @@ struct QueryStats {
   uint64_t pairs = 0;               // findings reported
   uint64_t duplicates = 0;          // of which kind duplicate
   uint64_t dropped_fingerprints = 0;  // query fingerprints over max_df
+  uint64_t block_reads = 0;         // text blocks decompressed (block cache misses)
 };
 
 // Answers "which indexed articles does this new article reuse?".

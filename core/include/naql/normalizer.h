@@ -27,7 +27,7 @@
 // the offset map still points at the original bytes.
 //
 // Performance: one pass over the input with a 65,536-entry lookup table (ICU runs only for code
-// points above U+FFFF and inside segments with combining marks that are kept); about 500 MB/s of
+// points above U+FFFF and inside segments with combining marks that are kept); about 400 MB/s of
 // Arabic news on one core (bench/normalizer_benchmark.cc). With remove_diacritics off, Arabic
 // marks take the ICU path and the rate drops.
 //

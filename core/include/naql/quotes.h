@@ -53,9 +53,15 @@
 //   * Matched pairs are therefore nested or disjoint. A pair holding more than max_words words is
 //     dropped as a mispairing (its inner pairs stay candidates); of the rest only the outermost are
 //     reported: «… “…” …» is one quotation.
-// Reported speech never overlaps a marked quotation: when the text after the colon opens with a
-// marked quotation, that quotation is the one reported; marked quotations inside the sentence are
-// part of it (the reported speech is the outermost). Reported speech is cut at max_words words.
+// Reported speech: the colon must follow the verb within max_words_before_colon words, in the same
+// sentence and line, and not sit between digits (10:30). The quotation starts at the first
+// non-space after the colon (after an unmatched quotation mark there, if any) and ends before the
+// end of the sentence: ! ? ؟ ۔, a full stop that is neither a decimal point nor part of an
+// ellipsis (".." and "…" continue the sentence), a line break, or the end of the text; it is cut
+// at max_words words. It never overlaps a marked quotation: when the text after the colon opens
+// with a marked quotation, that quotation is the one reported; marked quotations further inside
+// the sentence are stepped over (a full stop inside them ends nothing) and are part of it (the
+// reported speech is the outermost). Speech without a colon ("وقال إن …") is not a quotation.
 //
 // The span of a quotation is what lies between its marks (or from the first non-space after the
 // colon to the end of the sentence), without leading and trailing white space.
@@ -124,7 +130,7 @@ struct QuoteDetectorOptions {
 class QuoteDetector {
  public:
   // Requires options.Validate().ok() (asserted in debug builds). Builds the table of verbs of
-  // saying (a few hundred folded forms).
+  // saying (about 200 folded forms).
   explicit QuoteDetector(const QuoteDetectorOptions& options = QuoteDetectorOptions());
 
   const QuoteDetectorOptions& options() const { return options_; }
@@ -273,11 +279,12 @@ class QuoteClusterer {
     uint32_t next_same_key = 0;  // index + 1 of another variant with the same key (0: none)
   };
   // What the aligner needs of a token, positions relative to the variant's folded text.
+  // (16 bytes: a word longer than 65,535 bytes keeps only that much for spelling comparisons.)
   struct StoredToken {
     uint64_t hash = 0;
     uint32_t folded_begin = 0;
-    uint32_t stem_begin = 0;
-    uint32_t folded_end = 0;
+    uint16_t length = 0;  // folded_end - folded_begin
+    uint16_t clitic = 0;  // stem_begin - folded_begin
   };
   struct Occurrence {
     uint32_t doc = 0;

@@ -3,12 +3,13 @@
 // A DocumentReader turns a list of inputs into a stream of Documents, one at a time, with memory
 // bounded by one read buffer (however large the files are):
 //   - a directory is walked recursively; its files are taken in byte-wise sorted order of their
-//     paths (what `find DIR | LC_ALL=C sort` prints) when their names end in .txt, .jsonl or
-//     .ndjson, optionally followed by .gz or .zst (case-insensitive); other files, and files and
-//     directories whose name starts with '.', are ignored; symbolic links to directories are not
-//     followed (no cycles);
+//     paths (what `find DIR | LC_ALL=C sort` prints) when their names end in .txt, .jsonl,
+//     .ndjson, .warc or .wet, optionally followed by .gz or .zst (case-insensitive); other files,
+//     and files and directories whose name starts with '.', are ignored; symbolic links to
+//     directories are not followed (no cycles);
 //   - a path named explicitly is read whatever its name: .jsonl / .ndjson (optionally .gz / .zst)
-//     as JSON Lines, anything else as one text article (.gz / .zst decompressed first);
+//     as JSON Lines, .warc / .wet (so also Common Crawl's .warc.wet.gz) as a web archive, anything
+//     else as one text article (.gz / .zst decompressed first);
 //   - "-" reads JSON Lines from standard input (ReaderOptions::stdin_fd).
 // Inputs are read in the order given, each directory expanded in place.
 //
@@ -20,16 +21,29 @@
 // Text files: the whole file is one article, id = its path as given (for a directory input, the
 // directory as given joined with the path below it), text = its bytes exactly (a BOM and '\r'
 // included: offsets into the text stay offsets into the file).
+// Web archives (WARC, ISO 28500; WET): record by record, whatever the file's size, also gzip
+// compressed one record per member as Common Crawl writes them. Response and resource records with
+// an HTML or plain-text payload, and the conversion records of WET files, are articles: id = the
+// WARC-Record-ID without its angle brackets, url = WARC-Target-URI, date = WARC-Date, source = the
+// URL's host without "www.", title = the page's <title>. An HTML page's text is its visible text,
+// one line per paragraph (script, style, nav, header, footer and aside dropped, character
+// references decoded), converted to UTF-8 from the declared charset (HTTP header, then <meta>;
+// windows-1256 and ISO-8859-6 included; undeclared text that is not UTF-8 is read as
+// windows-1256). Other records (requests, metadata, images, redirects, ...) are passed over. The
+// location of a record is "path@OFFSET" (in a .warc.gz, OFFSET is that of the gzip member holding
+// the record; see core/src/warc_format.h for the details and every message).
+// Language: with ReaderOptions::language = "ar", articles in which fewer than min_language_share
+// of the letters are Arabic are dropped (counted by filtered(), not reported as problems).
 //
 // Bad input never stops the reader unless ReaderOptions::strict is set. Every problem is passed to
 // the on_problem callback with a message "<path>[:<line>]: <what>"; the messages are:
 //   corpus.jsonl:3: invalid JSON (UNCLOSED_STRING)        (simdjson's error name)
 //   corpus.jsonl:4: not a JSON object
 //   corpus.jsonl:5: invalid UTF-8 at byte 17 of the line
-//   corpus.jsonl:17: missing "text"                       (also "id"; and: empty "id", empty
-//   "text") corpus.jsonl:18: "text" is not a string               ("id" is not a string or an
-//   integer) corpus.jsonl:19: duplicate "text"                     (a key given twice in one
-//   object) corpus.jsonl:20: line of 300000000 bytes exceeds max_document_bytes (268435456)
+//   corpus.jsonl:17: missing "text"              (also: missing "id", empty "id", empty "text")
+//   corpus.jsonl:18: "text" is not a string      (also: "id" is not a string or an integer)
+//   corpus.jsonl:19: duplicate "text"            (a key given twice in one object)
+//   corpus.jsonl:20: line of 300000000 bytes exceeds max_document_bytes (268435456)
 //   corpus.jsonl:21: duplicate id "a1" (first at corpus.jsonl:2)
 //   x.txt: empty file                                     (JSONL: no line that is not blank)
 //   x.txt: document larger than max_document_bytes (268435456)
@@ -37,7 +51,12 @@
 //   a.jsonl.gz: truncated gzip data (input ends at byte 5120)    (the rest of the file is lost)
 //   a.jsonl.zst: corrupt zstd data at byte 77 (Unknown frame descriptor)
 //   missing.txt: No such file or directory                (and other open/read errors)
-//   corpus: no input files (.txt, .jsonl, .ndjson, optionally .gz or .zst)    (a warning)
+//   crawl.warc.gz@5120: Content-Length 5000 does not match the record (no "\r\n\r\n" and next
+//     record after it); skipped 3120 bytes to the next record        (the records after it are read)
+//   crawl.warc@0: truncated record: Content-Length 5000, but the input ends 3120 bytes into the
+//     block                                                 (and the other WARC messages of
+//                                                           core/src/warc_format.h)
+//   corpus: no input files (.txt, .jsonl, .ndjson, .warc, .wet, optionally .gz or .zst)  (a warning)
 // All problems drop what they describe (InputProblem::skipped, counted by skipped()) except the two
 // warnings: a directory without input files, and invalid UTF-8 in a text file, which keeps the
 // article (later stages read each ill-formed sequence as U+FFFD without moving any offset).
@@ -53,8 +72,7 @@
 //   while (true) {
 //     NAQL_ASSIGN_OR_RETURN(bool more, (*reader)->Next(&doc, &where));
 //     if (!more) break;
-//     ...  // later, if (*reader)->Rereadable(where.input): (*reader)->ReadAt(where) gives doc
-//     again
+//     ...  // later, when (*reader)->Rereadable(where.input), ReadAt(where) gives doc again
 //   }
 //
 // Thread safety: Next() must be called from one thread at a time. ReadAt(), Rereadable(),
@@ -105,7 +123,21 @@ struct ReaderOptions {
   // opened again by path on each ReadAt, which costs two more system calls but no descriptor.
   uint32_t max_open_files = 256;
 
-  // InvalidArgument unless 1 <= max_document_bytes <= 2^32 - 256 and stdin_fd >= 0.
+  // Keep only articles in this language: "" (default) keeps every article; "ar" keeps an article
+  // when at least min_language_share of its letters (code points of Unicode category L) are in
+  // the Arabic script (ICU's uscript_getScript: U+0600–U+06FF, U+0750–U+077F, U+08A0–U+08FF and
+  // the presentation forms). An article without letters is dropped. Dropped articles are counted
+  // by filtered(); their ids are not checked for duplicates.
+  std::string language;
+  // The threshold, in (0, 1]; default 0.5. Arabic news articles score above 0.9 (Latin letters
+  // come only from names, acronyms and URLs) and English or French pages below 0.1, so the
+  // default leaves a wide margin either way; an Arabic article quoting a long English passage is
+  // kept as long as Arabic letters are the majority. Persian and Urdu are written in the Arabic
+  // script and pass.
+  double min_language_share = 0.5;
+
+  // InvalidArgument unless 1 <= max_document_bytes <= 2^32 - 256, stdin_fd >= 0, language is ""
+  // or "ar", and 0 < min_language_share <= 1.
   absl::Status Validate() const;
 };
 
@@ -113,9 +145,14 @@ struct ReaderOptions {
 struct DocumentLocator {
   uint32_t input = 0;   // index into DocumentReader::input_paths()
   uint64_t offset = 0;  // byte offset of the record in the (decompressed) input: 0 for a text file,
-                        // the line's first byte for JSONL (after a byte order mark, if any)
-  uint64_t length = 0;  // bytes of the record: the text file's size, or the line without "\r\n"
-  uint64_t line = 0;    // 1-based JSONL line number; 0 for a text file
+                        // the line's first byte for JSONL (after a byte order mark, if any), the
+                        // WARC record's first byte; for a .warc.gz, the compressed offset of the
+                        // gzip member where the record starts
+  uint64_t length = 0;  // bytes of the record: the text file's size, or the line without "\r\n",
+                        // or the WARC record's header and block (decompressed)
+  uint64_t line = 0;    // 1-based JSONL line number; 0 for a text file and a WARC record
+  uint64_t skip = 0;    // .warc.gz: bytes of the member's output before the record (0 when the
+                        // record starts its member, as in files written one record per member)
 };
 
 // A problem with the input, as passed to the on_problem callback.
@@ -159,9 +196,11 @@ class DocumentReader {
 
   // True when documents of input_paths()[input] can be read again with ReadAt: uncompressed regular
   // files, and uncompressed pipes (including "-") when ReaderOptions::spool_pipes is set and the
-  // spool file could be created. False for compressed inputs, for an index out of range, and for
-  // an input not opened yet (it is decided when the input is opened, before Next() returns any of
-  // its documents).
+  // spool file could be created; also a regular .warc.gz file whose first gzip member holds
+  // exactly its first record (written one record per member: a record is re-read by inflating
+  // its member). False for other compressed inputs, for an index out of range, and for an input
+  // not opened yet (it is decided when the input is opened, before Next() returns any of its
+  // documents).
   bool Rereadable(uint32_t input) const;
 
   // Reads again the document that Next() returned with `locator`, identical in id, text, meta and
@@ -182,6 +221,8 @@ class DocumentReader {
   uint64_t documents() const;
   // Problems that dropped something so far (InputProblem::skipped).
   uint64_t skipped() const;
+  // Articles dropped by the language filter (ReaderOptions::language) so far.
+  uint64_t filtered() const;
   // The files being read, after directory expansion, in reading order ("-" for standard input).
   // DocumentLocator::input indexes this list. Fixed after Open().
   const std::vector<std::string>& input_paths() const;

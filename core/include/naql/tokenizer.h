@@ -18,7 +18,7 @@
 // the whole original word.
 //
 // Performance: one scan of the folded text, a bit set lookup per code point, XXH3 per word; about
-// 500 MB/s of Arabic news on one core (bench/normalizer_benchmark.cc).
+// 350 MB/s of Arabic news on one core (bench/normalizer_benchmark.cc).
 //
 // Example:
 //   naql::Normalizer normalizer;
