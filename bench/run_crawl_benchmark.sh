@@ -83,6 +83,8 @@ awk -F= '
     row("load average at start", "load_start", "")
     row("scan, median wall s", "seconds", "")
     row("scan, median CPU s", "cpu_seconds", "")
+    row("  fingerprint phase, CPU s", "fingerprint_phase_cpu_seconds", "")
+    row("  candidates + verify phases, CPU s", "verify_phase_cpu_seconds", "")
     row("scan MB/s (wall)", "mb_per_s", "")
     row("scan docs/s (wall)", "docs_per_s", "")
     row("scan MB/s (CPU-bound)", "cpu_mb_per_s", "")

@@ -97,7 +97,6 @@ in this file as JSON, in the element with id "naql-data".</p></noscript>
 <main>
 <section id="list">
 <section id="clusters-section" hidden><h2>Clusters of copies</h2><div id="clusters"></div></section>
-<section id="quotes-section" hidden><h2>Quotations repeated across articles</h2><div id="quotes"></div></section>
 <section id="pairs-section"><h2>Pairs of articles that share text</h2>
 <div class="controls">
 <label>Article id contains <input type="search" id="pair-filter" dir="auto"></label>
@@ -106,6 +105,7 @@ in this file as JSON, in the element with id "naql-data".</p></noscript>
 </div>
 <div id="pairs"></div>
 </section>
+<section id="quotes-section" hidden><h2>Quotations repeated across articles</h2><div id="quotes"></div></section>
 </section>
 <section id="detail" hidden></section>
 <section id="all" hidden></section>
@@ -317,6 +317,8 @@ if (pairs.length === 0) {
 
 // ---- The clusters table ---------------------------------------------------------------------------
 const MEMBERS_SHOWN = 30;
+const moreHtml = (total) => total > MEMBERS_SHOWN ?
+    ' <bdi dir="ltr" class="empty">and ' + (total - MEMBERS_SHOWN) + ' more</bdi>' : '';
 const memberButton = (i, title) => '<button type="button" class="member" data-id="' + esc(docOf(i).id) +
     '" title="' + esc(title || 'Show the pairs of this article') + '">' + idHtml(docOf(i).id) + '</button>';
 // A click on an article id in the clusters or quotations table filters the pairs table by it.
@@ -337,7 +339,7 @@ if (clusters.length) {
     { key: 'origin', label: 'origin (earliest)', value: (c) => docOf(c.origin).id,
       html: (c) => memberButton(c.origin) + (docOf(c.origin).date ? ' ' + esc(docOf(c.origin).date) : '') },
     { key: 'members', label: 'members', html: (c) => c.members.slice(0, MEMBERS_SHOWN).map((i) => memberButton(i)).join(' ') +
-        (c.members.length > MEMBERS_SHOWN ? ' \u2026 and ' + (c.members.length - MEMBERS_SHOWN) + ' more' : '') },
+        moreHtml(c.members.length) },
   ], clusters, { sortKey: 'size', sortDir: -1 });
   clusterTable.refresh();
 }
@@ -358,7 +360,7 @@ if (quotes.length) {
       html: (q) => '<span dir="auto">' + esc(shortText(q.occurrences.length ? q.occurrences[0].text : q.text)) + '</span>' },
     { key: 'where', label: 'articles', html: (q) => q.occurrences.slice(0, MEMBERS_SHOWN).map((o) =>
         memberButton(o.doc, o.begin + '\u2013' + o.end + ': ' + o.text)).join(' ') +
-        (q.occurrences.length > MEMBERS_SHOWN ? ' \u2026 and ' + (q.occurrences.length - MEMBERS_SHOWN) + ' more' : '') },
+        moreHtml(q.occurrences.length) },
   ], quotes, { sortKey: 'count', sortDir: -1 });
   quoteTable.refresh();
 }

@@ -1,46 +1,55 @@
-// The aligner: seed → extend → select → split → join.
+// The aligner: seed → chain → extend → select → split → anchor → join.
 //
 // 1. Seeds. Every k-word run of b (k = seed size) goes into an open-addressing table keyed by the
 //    XXH3 hash of its k token hashes; every k-word run of a looks itself up there. A k-gram found
 //    more than max_seed_occurrences times in b is skipped, so a word repeated fifty times cannot
 //    make 2,500 seeds: the number of seeds is at most (n − k + 1) · max_seed_occurrences.
 //    Consecutive seeds on one diagonal (j − i constant) merge into runs.
-// 2. Extension, longest run first; a run that already lies on the path of an earlier alignment is
+// 2. Chaining (edit-tolerant). The usual chaining dynamic program over the runs sorted by position
+//    (forwards and backwards) gives each run the exact words of the best chain through it, runs
+//    following each other within max_gap words and max_gap diagonals. Only runs whose chain
+//    covers min_anchor_words are extended: two articles on one story share dozens of three-word
+//    phrases, and each would otherwise cost an extension.
+// 3. Extension, longest run first; a run that already lies on the path of an earlier alignment is
 //    skipped. Exact-only mode extends a run along its diagonal to the maximal run of equal tokens.
 //    Edit-tolerant mode runs two X-drop dynamic programs from the run's first cell, one to the
 //    right and one (on the reversed prefixes) to the left. Each is the Smith–Waterman recurrence
-//    anchored at the seed,
+//    (Smith & Waterman 1981) anchored at the seed,
 //        H(i, j) = max(H(i−1, j−1) + s(a_i, b_j), H(i−1, j) + gap, H(i, j−1) + gap),  H(0, 0) = 0,
 //    evaluated row by row over the cells still "alive": a cell whose score falls more than X below
 //    the best score seen so far is dropped (X-drop, Zhang, Schwartz, Wagner & Miller 1998; the
 //    gapped extension of BLAST, Altschul et al. 1997). The live band is at most 2X/|gap| + 1 cells
-//    wide, so an extension costs O(length · X). The alignment ends at the best cell; with
-//    X = max_gap · max(|gap|, |mismatch|) a run of max_gap unaligned words can be crossed and a
-//    longer one ends it. The best local alignment through the seed is what full Smith–Waterman
-//    would find whenever no prefix of it dips more than X below its running maximum
-//    (tests/aligner_test.cc checks this against the full O(nm) dynamic program).
-// 3. Selection. Alignments are taken by decreasing score. Words already inside an accepted span
+//    wide, so an extension costs O(length · X); exact runs of jump_run_ words or more are taken
+//    whole, which makes long unedited stretches cost O(length). The alignment ends at the best
+//    cell (ties: the longer alignment); with X = max_gap · max(|gap|, |mismatch|) a run of
+//    max_gap unaligned words can be crossed and a longer one ends it. The best local alignment
+//    through the seed is what full Smith–Waterman finds whenever no prefix of it dips more than X
+//    below its running maximum (tests/aligner_test.cc checks this against the full O(nm)
+//    dynamic program).
+// 4. Selection. Alignments are taken by decreasing score. Words already inside an accepted span
 //    cut an alignment into pieces; so does any stretch of more than max_gap consecutive unaligned
 //    words on either side. Each piece is trimmed to begin and end on a matching pair and accepted
-//    when it has min_words words on both sides and similarity >= min_similarity. Accepted spans
-//    therefore never overlap on either side.
-// 4. Join (edit-tolerant). Spans sorted by position in a; neighbours within max_gap words of each
-//    other in both articles are joined, also when their order differs in b (reordered sentences).
+//    when it has min_words matches and similarity >= min_similarity. Accepted spans therefore
+//    never overlap on either side.
+// 5. Anchors (edit-tolerant). A span without min_anchor_words unedited matches in a row is kept
+//    only when a span that has them lies within min_words words in both articles.
+// 6. Join (edit-tolerant). Spans sorted by position in a; neighbours within max_gap words of each
+//    other in both articles are joined, also when their order differs in b (reordered
+//    sentences), until no two can be.
 //
 // Token similarity: equal hashes score match_score. Two different stems are spelling variants
 // when both are long enough and their optimal-string-alignment distance (Levenshtein with
-// adjacent transpositions; Damerau 1964) is small; a variant with similarity σ = 1 − d / max(len)
-// scores mismatch + (match − mismatch) · σ. Before the distance is computed, two cheap filters
-// reject most pairs: the lengths must differ by at most the allowed distance, and the 64-bit
-// letter-set masks may differ in at most 2·d bits (a substitution changes at most two bits, an
-// insertion or deletion one, a transposition none).
+// adjacent transpositions; Damerau 1964) is small, or when one is the other behind a proclitic
+// letter; a variant with similarity σ = 1 − d / max(len) scores mismatch + (match − mismatch) · σ.
+// Before the distance is computed, two cheap filters reject most pairs: the lengths must differ
+// by at most the allowed distance, and the 64-bit letter-set masks may differ in at most 2·d bits
+// (a substitution changes at most two bits, an insertion or deletion one, a transposition none).
 
 #include "naql/aligner.h"
 
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <cstring>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -266,7 +275,7 @@ struct AlignScratchData {
   PreparedSequence a;
   PreparedSequence b;
   // Seed table over b's k-grams.
-  std::vector<uint64_t> grams;  // k-gram hashes of a, then reused for b
+  std::vector<uint64_t> grams;  // k-gram hashes of b, then reused for a
   std::vector<uint64_t> table_key;
   std::vector<uint32_t> table_head;   // first position of the k-gram in b
   std::vector<uint32_t> table_count;  // 0: empty slot
@@ -291,9 +300,9 @@ struct AlignScratchData {
   std::vector<uint8_t> reversed_ops;
   std::vector<uint8_t> outward_ops;
   // Selection.
-  std::vector<int32_t> a_owner;
-  std::vector<uint8_t> anchored;  // per accepted span: contains an unedited run of anchor words
+  std::vector<int32_t> a_owner;  // per token: the accepted span that holds it, or −1
   std::vector<int32_t> b_owner;
+  std::vector<uint8_t> anchored;  // per accepted span: contains an unedited run of anchor words
 };
 
 }  // namespace internal

@@ -8,18 +8,17 @@
 // assembled texts anyway, so truth never rests on that assumption.
 //
 // Freshness. Every document position has keys: the hash of the run of n = max_shared_words + 1
-// tokens ending there, and the "near" keys of the window of W = min_words + near_edits tokens
-// ending there — the hashes of its subsequences of min_words tokens (the window with near_edits
-// tokens dropped). Two texts share a near key exactly when they have min_words tokens in the same
-// order within windows of W tokens: a shared run of min_words tokens, or one broken by up to
-// near_edits substitutions, insertions or deletions — the passages an edit-tolerant aligner could
-// report. `used_` holds the keys of every committed document. A synthesized word is accepted only
-// if none of the keys it completes is in `used_` or in the document being written, so synthesized
-// text shares at most max_shared_words consecutive tokens, and no near passage, with anything
-// else. A derived document (a copy, an article with an inserted passage) is checked as a whole:
-// each of its keys must be new or belong to one of the documents it is planted to share text with
-// ("partners"); otherwise the random choices that made it (insertion point, lead, substitutions,
-// edit) are redrawn.
+// tokens ending there, and the "near" keys — the hashes of every subsequence of min_words tokens
+// that ends there and spans at most W = min_words + near_edits positions. Two texts share a near
+// key exactly when they have min_words tokens in the same order within W positions in both: a
+// shared run of min_words tokens, or one broken by up to near_edits substitutions, insertions or
+// deletions — the passages an edit-tolerant aligner could report. `used_` holds the keys of every
+// committed document. A synthesized word is accepted only if none of the keys it completes is in
+// `used_` or in the document being written, so synthesized text shares at most max_shared_words
+// consecutive tokens, and no near passage, with anything else. A derived document (a copy, an
+// article with an inserted passage) is checked as a whole: each of its keys must be new or belong
+// to one of the documents it is planted to share text with ("partners"); otherwise the random
+// choices that made it (insertion point, lead, substitutions, edit) are redrawn.
 //
 // `used_` is a cache-blocked Bloom filter (all probes of a key in one 64-byte block: one cache
 // miss), sized at 24 bits per expected key: a 200 MB corpus has about 250 million keys. A false
@@ -381,32 +380,42 @@ class Generator {
   static uint64_t HashRun(const uint64_t* tokens, size_t count, uint64_t seed = kNgramSeed) {
     return XXH3_64bits_withSeed(tokens, count * sizeof(uint64_t), seed);
   }
-  // Appends to `out` the keys of position `count - 1` of `tokens[0, count)` (see the file
-  // comment). With near_only, only the near keys.
+  // Appends to `out` the keys of position p = count - 1 of `tokens[0, count)` (see the file
+  // comment): the run of n tokens ending at p, and the near keys — every subsequence of min_words
+  // tokens that ends with token p and starts at most W - 1 positions before it. Each key includes
+  // token p, so a word that completes an already used key can always be replaced by another.
+  // With near_only, only the near keys.
   void KeysAt(const uint64_t* tokens, size_t count, bool near_only,
               std::vector<uint64_t>* out) const {
     if (!near_only && count >= n_) out->push_back(HashRun(tokens + count - n_, n_));
-    const size_t edits = options_.near_edits;
-    const size_t w = options_.min_words + edits;
-    if (count < w) return;
-    const uint64_t* window = tokens + count - w;
-    // A key that drops the newest token was made (dropping the oldest instead) one position
-    // earlier; only the first full window has those new.
-    const size_t last = count == w ? w : w - 1;  // drop only indices below `last`
+    const size_t m = options_.min_words;
+    const size_t w = m + options_.near_edits;
+    const size_t previous = std::min(count - 1, w - 1);  // candidates for the first m - 1
+    if (previous + 1 < m) return;
+    const uint64_t* window = tokens + count - 1 - previous;
     uint64_t buffer[64];
-    for (size_t i = 0; i < last; ++i) {
-      if (edits == 1) {
-        std::copy(window, window + i, buffer);
-        std::copy(window + i + 1, window + w, buffer + i);
-        out->push_back(HashRun(buffer, w - 1, kNearSeed));
-        continue;
-      }
-      for (size_t j = i + 1; j < last; ++j) {
-        std::copy(window, window + i, buffer);
-        std::copy(window + i + 1, window + j, buffer + i);
-        std::copy(window + j + 1, window + w, buffer + j - 1);
-        out->push_back(HashRun(buffer, w - 2, kNearSeed));
-      }
+    // Drop `previous - (m - 1)` (0, 1 or 2) of the previous tokens; keep the newest.
+    switch (previous - (m - 1)) {
+      case 0:
+        out->push_back(HashRun(window, m, kNearSeed));
+        break;
+      case 1:
+        for (size_t i = 0; i < previous; ++i) {
+          std::copy(window, window + i, buffer);
+          std::copy(window + i + 1, window + previous + 1, buffer + i);
+          out->push_back(HashRun(buffer, m, kNearSeed));
+        }
+        break;
+      default:
+        for (size_t i = 0; i < previous; ++i) {
+          for (size_t j = i + 1; j < previous; ++j) {
+            std::copy(window, window + i, buffer);
+            std::copy(window + i + 1, window + j, buffer + i);
+            std::copy(window + j + 1, window + previous + 1, buffer + j - 1);
+            out->push_back(HashRun(buffer, m, kNearSeed));
+          }
+        }
+        break;
     }
   }
   // All keys of a token sequence.

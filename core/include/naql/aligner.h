@@ -6,11 +6,12 @@
 //
 //   * Edit-tolerant (the default). Real reuse is rarely a clean copy: outlets drop and add words,
 //     reword phrases and spell names differently (الأميركي/الأمريكي, ميلي/ميللي). The aligner finds
-//     exact seeds (k-word runs shared by both texts), extends each into a local alignment by
-//     X-drop dynamic programming over tokens (Smith–Waterman scoring with a linear gap cost; the
-//     X-drop rule of BLAST's gapped extension, Zhang et al. 1998/2000), and scores spelling
-//     variants of long words as partial matches (see TokenSimilarity). A passage ends where more
-//     than `max_gap` words in a row stay unaligned on either side.
+//     exact seeds (k-word runs shared by both texts), chains them, extends the promising ones
+//     into local alignments by X-drop dynamic programming over tokens (Smith–Waterman scoring
+//     with a linear gap cost; the X-drop rule of BLAST's gapped extension, Zhang et al. 1998),
+//     and scores spelling variants as partial matches (see TokenSimilarity). A passage ends where
+//     more than `max_gap` words in a row stay unaligned on either side; a passage must show an
+//     unedited run of `min_anchor_words` matches, or sit next to one that does.
 //   * Exact-only (`edit_tolerant = false`): maximal runs of equal tokens, nothing else. Faster; the
 //     spans of an exact copy are the same in both modes.
 //
@@ -77,8 +78,9 @@ struct AlignerOptions {
 
   // Words per seed in edit-tolerant mode. Shorter than the shingle because edited passages rarely
   // keep five equal words in a row: in the seed fixtures 000/003 the reworded sentence "مسودة سيئة
-  // الصياغة تهدف فقط إلى تسليط الضوء …" shares no exact run longer than four words. Spurious short
-  // seeds are harmless: their extensions stay below min_words and are dropped. 1..32.
+  // الصياغة تهدف فقط إلى تسليط الضوء …" shares no exact run longer than four words. The many
+  // spurious short seeds cost little: see min_anchor_words. 1..32; values above min_words act as
+  // min_words.
   uint32_t tolerant_seed_size = 3;
 
   // Edit-tolerant mode: evidence that a passage is reused rather than assembled by chance from
@@ -181,14 +183,15 @@ class Aligner {
   // last word's end; words = max(a words, b words); matches (equal words and spelling variants);
   // edits (substitutions + insertions + deletions, so max(a, b) − matches <= edits <=
   // a + b − 2 · matches); similarity = 2 · matches / (a words + b words). `quote` stays false
-  // (the quote detector sets it). Each span has at least min_words words on both sides, a
-  // similarity of at least min_similarity, and begins and ends with a matching pair of words (a
-  // span joined from reordered parts: each part does). Exact copies give exact spans: identical
-  // sequences of at least min_words words give one span covering both entirely, similarity 1
-  // (unless every k-gram of them exceeds max_seed_occurrences).
+  // (the quote detector sets it). Each span has at least min_words matches (so at least as many
+  // words on both sides), a similarity of at least min_similarity, and begins and ends with a
+  // matching pair of words (a span joined from reordered parts: each part does); in edit-tolerant
+  // mode, it also has an anchor or an anchored neighbour (see min_anchor_words). Exact copies
+  // give exact spans: identical sequences of at least min_words words give one span covering both
+  // entirely, similarity 1 (unless every k-gram of them exceeds max_seed_occurrences).
   //
-  // Cost: O(n + m + seeds) plus, in edit-tolerant mode, O(aligned words · max_gap) for the
-  // dynamic programming. Empty sequences give no spans.
+  // Cost: O(n + m + seeds) plus, in edit-tolerant mode, O(edited words · max_gap) for the
+  // dynamic programming (unedited stretches cost O(length)). Empty sequences give no spans.
   std::vector<Span> Align(const TokenSequence& a, const TokenSequence& b) const;
 
   // Same; clears `out` and appends the spans to it, reusing `scratch` (no allocation in steady
