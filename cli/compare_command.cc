@@ -160,8 +160,9 @@ void RegisterCompare(CLI::App* app, Context* context) {
       ->type_name("")->required();
   command->add_option("B", flags->b, "Second article: a file, or an id with --in")
       ->type_name("")->required();
-  command->add_option("--in", flags->in, "Look A and B up by id in these inputs")
-      ->type_name("INPUT");
+  command->add_option("--in", flags->in, "Look A and B up by id in this input (repeatable)")
+      ->type_name("INPUT")
+      ->allow_extra_args(false);
   AddFormatFlag(command, &flags->common, {"text", "tsv", "jsonl"});
   AddMatchingFlags(command, &flags->options);
   command->add_flag("--strict", flags->common.strict, "Treat malformed input as fatal (exit 2)");

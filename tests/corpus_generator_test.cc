@@ -213,6 +213,66 @@ void ExpectExactTruth(const GeneratedCorpus& corpus, const std::vector<std::stri
   }
 }
 
+// No pair outside the truth has a near passage of the kind an edit-tolerant aligner could report:
+// min_words equal tokens on one diagonal within min_words + 2 positions (two substitutions). Brute
+// force: for every such pair, the positions where the two texts have equal tokens, grouped by
+// diagonal, and any min_words of them within that span.
+void ExpectNoNearPassages(const GeneratedCorpus& corpus, const std::vector<std::string>& texts,
+                          uint32_t min_words) {
+  const size_t n = corpus.docs.size();
+  const size_t w = min_words + 2;
+  std::vector<std::vector<uint64_t>> tokens(n);
+  for (size_t d = 0; d < n; ++d) tokens[d] = TokenizeText(texts[d]).hashes;
+  std::set<std::pair<uint32_t, uint32_t>> truth;
+  for (const TruthPair& t : corpus.truth) truth.emplace(t.a, t.b);
+  // (token hash, position) of every document, sorted.
+  std::vector<std::vector<std::pair<uint64_t, uint32_t>>> sorted(n);
+  for (size_t d = 0; d < n; ++d) {
+    for (uint32_t i = 0; i < tokens[d].size(); ++i) sorted[d].emplace_back(tokens[d][i], i);
+    std::sort(sorted[d].begin(), sorted[d].end());
+  }
+  size_t near = 0;
+  std::vector<std::pair<int64_t, uint32_t>> matches;  // (diagonal i - j, i)
+  for (uint32_t a = 0; a < n; ++a) {
+    for (uint32_t b = a + 1; b < n; ++b) {
+      if (truth.count({a, b})) continue;
+      // Merge join: every (i, j) with equal tokens.
+      matches.clear();
+      const auto& x = sorted[a];
+      const auto& y = sorted[b];
+      for (size_t p = 0, q = 0; p < x.size() && q < y.size();) {
+        if (x[p].first < y[q].first) {
+          ++p;
+        } else if (y[q].first < x[p].first) {
+          ++q;
+        } else {
+          size_t p_end = p, q_end = q;
+          while (p_end < x.size() && x[p_end].first == x[p].first) ++p_end;
+          while (q_end < y.size() && y[q_end].first == y[q].first) ++q_end;
+          for (size_t i = p; i < p_end; ++i) {
+            for (size_t j = q; j < q_end; ++j) {
+              matches.emplace_back(int64_t{x[i].second} - y[j].second, x[i].second);
+            }
+          }
+          p = p_end;
+          q = q_end;
+        }
+      }
+      std::sort(matches.begin(), matches.end());
+      for (size_t k = 0; k + min_words <= matches.size(); ++k) {
+        const auto& first = matches[k];
+        const auto& last = matches[k + min_words - 1];
+        if (first.first == last.first && last.second - first.second < w) {
+          ++near;
+          ADD_FAILURE() << "near passage " << corpus.docs[a].id << " " << corpus.docs[b].id;
+          break;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(near, 0u);
+}
+
 std::vector<std::string> Texts(const GeneratedCorpus& corpus) {
   std::vector<std::string> texts;
   for (const Document& doc : corpus.docs) texts.push_back(doc.text);
@@ -268,6 +328,7 @@ TEST(GenerateCorpusTest, TruthIsExactOnSynthesizedBases) {
     EXPECT_FALSE(doc.meta.source.empty());
   }
   ExpectExactTruth(corpus, Texts(corpus), options.min_words);
+  ExpectNoNearPassages(corpus, Texts(corpus), options.min_words);
 }
 
 // Each cluster of copies has one origin, dated strictly before every copy.
@@ -394,6 +455,7 @@ TEST(PlantedFixtureTest, TruthIsExact) {
   corpus.docs = *std::move(docs);
   corpus.truth = *std::move(truth);
   ExpectExactTruth(corpus, Texts(corpus), 8);
+  ExpectNoNearPassages(corpus, Texts(corpus), 8);
 }
 
 }  // namespace
