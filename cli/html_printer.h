@@ -8,8 +8,9 @@
 //   * for the pair being viewed, the two articles side by side, each shared passage highlighted in
 //     the same colour on both sides, the words inside a passage that the other side lacks marked as
 //     edits, and quotations flagged.
-// Pair details are rendered when a pair is opened (location hash "#pair=N"); "#all" renders every
-// pair of the report below the tables (for printing, and for the browser test).
+// Pair details are rendered when a pair is opened (location hash "#pair=N", N counting pairs from
+// 0 in report order); "#all" renders every pair below the tables (for printing small reports, and
+// for the browser test).
 //
 // What is in the page: the findings are embedded once, as JSON, in
 //   <script type="application/json" id="naql-data">[record, record, …]</script>
@@ -33,10 +34,13 @@
 // (N: the pair's position in the report, K: the passage's index in the pair; class "q" for a
 // quotation; c0…c9 the colour, K mod 10). The text of all marks of one (N, K, side), in document
 // order, is the passage — exactly the JSONL a_text or b_text. (Marks nest where two passages of a
-// pair overlap on one side.) Words of the passage not matched on the other side are wrapped in
-// <span class="ed"> inside the mark: a word-level longest-common-subsequence diff of the two
-// passages, computed in the browser when the pair is opened, on words folded like the normalizer
-// folds them (diacritics, tatweel, alef/yeh/teh marbuta/hamza forms, digits, case).
+// pair overlap on one side.) Inside the mark, words not matched on the other side (edits) are
+// wrapped in <span class="ed">, words matched to a spelling variant in <span class="va">: a
+// word-level longest-common-subsequence alignment of the two passages, computed in the browser
+// when the pair is opened, on words compared as the aligner compares them by default (the
+// normalizer's folds, the tokenizer's light clitic stripping, and the aligner's spelling-variant
+// rule). It agrees with the JSONL counts in the usual case (some word marked as an edit exactly
+// when "edits" > 0), though the aligner's scored alignment may pair words differently.
 //
 // Example:
 //   naql::cli::Output out;

@@ -62,7 +62,7 @@ struct FingerprintFlags {
 };
 
 struct WriteFlags {
-  int level = 1;
+  int level = IndexWriteOptions().text_level;
   double segment_mb = 512;
 };
 

@@ -409,6 +409,51 @@ TEST(GenerateCorpusTest, BoilerplateIsNotTruth) {
   ExpectExactTruth(with_footers, Texts(plain), options.min_words);
 }
 
+// The final check on a hand-made corpus: a planted pair without a shared run is dropped, an
+// unplanted pair with one is added with the offsets of the maximal shared run, and runs inside
+// boilerplate do not count.
+TEST(ReconcileTruthTest, DropsLostAndAddsAccidentalPairs) {
+  const std::string shared = "واحد اثنان ثلاثة أربعة خمسة ستة سبعة ثمانية تسعة";  // 9 words
+  const std::string footer = " جميع الحقوق محفوظة لهذا الموقع الإخباري منذ عام ألفين";  // 9 words
+  GeneratedCorpus corpus;
+  corpus.docs.resize(4);
+  corpus.docs[0].text = "بداية النص «" + shared + "» نهاية";
+  corpus.docs[1].text = "مقدمة أخرى " + shared + "، وخاتمة";
+  corpus.docs[2].text = "نص لا يشارك شيئا" + footer;
+  corpus.docs[3].text = "نص آخر مختلف تماما" + footer;
+  for (size_t i = 0; i < 4; ++i) corpus.docs[i].id = "d" + std::to_string(i);
+  TruthPair lost;
+  lost.a = 0;
+  lost.b = 2;
+  corpus.truth.push_back(lost);
+  // Boilerplate starts where the footer does in documents 2 and 3.
+  const uint32_t none = 0xFFFFFFFFu;
+  const std::vector<uint32_t> boilerplate = {none, none, 16, 18};
+  ReconcileTruth(8, boilerplate, &corpus);
+  EXPECT_EQ(corpus.stats.lost_pairs, 1u);
+  EXPECT_EQ(corpus.stats.accidental_pairs, 1u);
+  ASSERT_EQ(corpus.truth.size(), 1u);
+  const TruthPair& t = corpus.truth[0];
+  EXPECT_EQ(t.a, 0u);
+  EXPECT_EQ(t.b, 1u);
+  EXPECT_FALSE(t.planted);
+  EXPECT_EQ(t.kind, PairKind::kReuse);
+  // "بداية النص «" is 12 code points, "مقدمة أخرى " 11; the run is the 9 shared words.
+  const uint32_t length = static_cast<uint32_t>(Decode(shared).size());
+  EXPECT_EQ(t.a_begin, 12u);
+  EXPECT_EQ(t.a_end, 12u + length);
+  EXPECT_EQ(t.b_begin, 11u);
+  EXPECT_EQ(t.b_end, 11u + length);
+
+  // Without the boilerplate bounds the footers make documents 2 and 3 a pair too.
+  GeneratedCorpus again;
+  again.docs = corpus.docs;
+  ReconcileTruth(8, {}, &again);
+  ASSERT_EQ(again.truth.size(), 2u);
+  EXPECT_EQ(again.truth[1].a, 2u);
+  EXPECT_EQ(again.truth[1].b, 3u);
+}
+
 TEST(JsonlTest, RoundTrip) {
   GeneratorOptions options;
   options.num_documents = 20;

@@ -689,6 +689,29 @@ TEST(WarcReaderTest, LanguageOptionsValidate) {
   EXPECT_TRUE(options.Validate().ok());
 }
 
+TEST(WarcReaderTest, CommittedFixtureReadsAsGenerated) {
+  // fixtures/warc/news.warc.gz is written by `gen_warc --fixture` (bench/gen_warc_tool.cc); the
+  // golden CLI case scan_warc scans it.
+  const std::string path = naql::testing::FixturePath("warc/news.warc.gz");
+  ReaderRun run = ReadAll({path});
+  EXPECT_THAT(run.messages, ElementsAre());
+  ASSERT_EQ(run.docs.size(), 4u);
+  EXPECT_EQ(run.docs[0].id, RecordId(0xa1));
+  EXPECT_EQ(run.docs[1].id, RecordId(0xb2));  // windows-1256, declared in <meta>
+  EXPECT_EQ(run.docs[2].id, RecordId(0xc3));  // ISO-8859-6, declared in HTTP
+  EXPECT_EQ(run.docs[3].id, RecordId(0xd4));  // English
+  const std::string shared = "وأكد الوزيران خلال المؤتمر الصحفي المشترك";
+  EXPECT_THAT(run.docs[0].text, HasSubstr(shared));
+  EXPECT_THAT(run.docs[1].text, HasSubstr(shared));
+  EXPECT_EQ(run.docs[1].meta.title, "مباحثات أردنية لبحث التهدئة");
+  EXPECT_EQ(run.docs[1].meta.source, "alyawm.example");
+  EXPECT_EQ(run.docs[2].text,
+            "ارتفاع أسعار الذهب في الأسواق المحلية\n"
+            "سجلت أسعار الذهب ارتفاعا ملحوظا في تعاملات اليوم بسبب زيادة الطلب على المعدن "
+            "الأصفر.\nوتوقع خبراء أن تستمر الأسعار في الصعود خلال الأسابيع المقبلة.");
+  EXPECT_TRUE(run.reader->Rereadable(0));
+}
+
 TEST(WarcReaderTest, RecordPerMemberIsDetectedFromTheFirstMember) {
   TempDirectory dir;
   std::vector<WarcRecord> records = {WarcInfoRecord(RecordId(1)), HtmlResponse(2)};

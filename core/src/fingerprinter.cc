@@ -26,17 +26,7 @@ absl::Status FingerprintOptions::Validate() const {
 }
 
 SignatureParams FingerprintOptions::signature_params() const {
-  SignatureParams params;
-  params.minhash_version = kMinHashVersion;
-  params.num_perm = minhash.num_perm;
-  params.seed = minhash.seed;
-  params.shingle_size = shingle.size;
-  params.shingler_version = kShinglerVersion;
-  params.tokenizer_version = kTokenizerVersion;
-  params.strip_clitics = tokenizer.strip_clitics;
-  params.normalizer_version = kNormalizerVersion;
-  params.normalizer_bits = normalizer.Bits();
-  return params;
+  return SignatureParams::Make(minhash, shingle, tokenizer, normalizer.Bits());
 }
 
 Fingerprinter::Fingerprinter(const FingerprintOptions& options)

@@ -66,8 +66,8 @@ const char* SectionName(SectionKind kind);
 uint64_t IdHash(absl::string_view id);
 
 struct SegmentBuildOptions {
-  int text_level = 1;
-  uint32_t text_block_bytes = 128 << 10;
+  int text_level = 5;
+  uint32_t text_block_bytes = 256 << 10;
   unsigned threads = 1;
 };
 

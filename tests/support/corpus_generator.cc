@@ -343,7 +343,6 @@ struct GenDoc {
   uint32_t body_begin = 0;     // first word after the byline
   uint32_t outlet = 0;
   int64_t day = 0;
-  bool real = false;
 
   uint32_t body_words() const { return static_cast<uint32_t>(words.size()) - body_begin; }
   void Append(uint32_t word, uint8_t flag = 0) {
@@ -370,7 +369,7 @@ class Generator {
   absl::StatusOr<GeneratedCorpus> Run();
 
  private:
-  // Tokens (model) of a document's words [begin, end).
+  // A document's tokens: the concatenation of its words' tokens.
   void Tokens(const GenDoc& doc, std::vector<uint64_t>* out) const {
     out->clear();
     for (uint32_t w : doc.words) {
@@ -531,7 +530,6 @@ class Generator {
   }
 
   GeneratedCorpus Assemble();
-  void CheckTruth(GeneratedCorpus* corpus, const std::vector<uint32_t>& boilerplate_cp);
 
   const GeneratorOptions& options_;
   absl::Span<const std::string> pool_;
@@ -834,7 +832,6 @@ void Generator::ReuseUnit(uint32_t targets) {
       target.body_begin = original.body_begin;
       target.outlet = original.outlet;
       target.day = original.day;
-      target.real = original.real;
       for (uint32_t i = 0; i < at; ++i) target.Append(original.words[i], original.flags[i]);
       if (at > 0) target.flags.back() = 0;
       for (uint32_t w : prefix) target.Append(w);
@@ -879,7 +876,6 @@ absl::Status Generator::PrepareRealBases() {
   for (const std::string& text : pool_) {
     SplitWords(text, &words, &paragraph);
     GenDoc doc;
-    doc.real = true;
     AddByline(&doc, static_cast<uint32_t>(rng_.Uniform(kNumOutlets)));
     for (size_t i = 0; i < words.size(); ++i) {
       doc.Append(vocab_.Intern(words[i]), paragraph[i] ? kParagraphAfter : 0);
@@ -921,12 +917,12 @@ absl::StatusOr<GeneratedCorpus> Generator::Run() {
     return absl::InvalidArgumentError("the pool has no text to learn from (need 3 words or more)");
   }
   // Size the key filter for the tokens to come: the pool's (as real bases) and the generated ones
-  // (articles of at most max_article_words plus leads and passages; about 6 UTF-8 bytes per token
-  // or more for Arabic).
+  // (articles of at most max_article_words plus leads and passages; Arabic news text has about 10
+  // UTF-8 bytes per token, 9 is a margin).
   uint64_t expected_tokens = options_.real_bases ? chain_.size() : 0;
   expected_tokens += std::max<uint64_t>(
       uint64_t{options_.num_documents} * (options_.max_article_words + 60) * 6 / 5,
-      options_.target_bytes / 6);
+      options_.target_bytes / 9);
   const uint64_t w = options_.min_words + options_.near_edits;
   keys_per_token_ = 1 + (options_.near_edits == 1 ? w : (w - 1) * (w - 2) / 2);
   used_ = std::make_unique<KeyFilter>(expected_tokens * keys_per_token_);
@@ -1016,114 +1012,9 @@ GeneratedCorpus Generator::Assemble() {
     t.quote = p.quote;
     corpus.truth.push_back(t);
   }
-  CheckTruth(&corpus, boilerplate_cp);
-  std::sort(corpus.truth.begin(), corpus.truth.end(), [](const TruthPair& x, const TruthPair& y) {
-    return std::tie(x.a, x.b) < std::tie(y.a, y.b);
-  });
   corpus.stats = stats_;
+  ReconcileTruth(options_.min_words, boilerplate_cp, &corpus);
   return corpus;
-}
-
-// The final check: every pair sharing a run of min_words tokens (by naql's tokenizer on the final
-// texts, boilerplate excluded) must be in the truth, and every truth pair must share one.
-void Generator::CheckTruth(GeneratedCorpus* corpus, const std::vector<uint32_t>& boilerplate_cp) {
-  const size_t k = options_.min_words;
-  Normalizer normalizer;
-  Tokenizer tokenizer;
-  NormalizedText folded;
-  std::vector<Token> tokens;
-  std::vector<std::vector<uint64_t>> doc_tokens(corpus->docs.size());
-  std::vector<std::vector<OriginalSpan>> doc_spans(corpus->docs.size());
-  struct Entry {
-    uint64_t hash;
-    uint32_t doc;
-    uint32_t position;
-  };
-  std::vector<Entry> entries;
-  for (uint32_t d = 0; d < corpus->docs.size(); ++d) {
-    normalizer.Normalize(corpus->docs[d].text, &folded);
-    tokenizer.Tokenize(folded, &tokens);
-    for (const Token& t : tokens) {
-      if (t.original.cp_begin >= boilerplate_cp[d]) break;
-      doc_tokens[d].push_back(t.hash);
-      doc_spans[d].push_back(t.original);
-    }
-    const std::vector<uint64_t>& h = doc_tokens[d];
-    for (size_t i = 0; i + k <= h.size(); ++i) {
-      entries.push_back({HashRun(&h[i], k), d, static_cast<uint32_t>(i)});
-    }
-  }
-  std::sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
-    return std::tie(x.hash, x.doc, x.position) < std::tie(y.hash, y.doc, y.position);
-  });
-
-  auto key = [](uint32_t a, uint32_t b) { return (static_cast<uint64_t>(a) << 32) | b; };
-  std::vector<uint64_t> planted_keys;
-  for (const TruthPair& t : corpus->truth) planted_keys.push_back(key(t.a, t.b));
-  std::sort(planted_keys.begin(), planted_keys.end());
-  std::vector<uint64_t> found;
-  struct Witness {
-    uint64_t key;
-    uint32_t a_position, b_position;
-  };
-  std::vector<Witness> accidental;
-  for (size_t begin = 0, end; begin < entries.size(); begin = end) {
-    end = begin + 1;
-    while (end < entries.size() && entries[end].hash == entries[begin].hash) ++end;
-    for (size_t i = begin; i < end; ++i) {
-      for (size_t j = i + 1; j < end; ++j) {
-        if (entries[i].doc == entries[j].doc) continue;
-        const uint64_t pair = key(entries[i].doc, entries[j].doc);
-        found.push_back(pair);
-        if (!std::binary_search(planted_keys.begin(), planted_keys.end(), pair)) {
-          accidental.push_back({pair, entries[i].position, entries[j].position});
-        }
-      }
-    }
-  }
-  std::sort(found.begin(), found.end());
-  found.erase(std::unique(found.begin(), found.end()), found.end());
-
-  // Planted pairs without a shared run are not truth.
-  std::vector<TruthPair> kept;
-  for (const TruthPair& t : corpus->truth) {
-    if (std::binary_search(found.begin(), found.end(), key(t.a, t.b))) {
-      kept.push_back(t);
-    } else {
-      ++stats_.lost_pairs;
-    }
-  }
-  // Unplanted pairs with one are, with the maximal run around their first shared k tokens.
-  std::sort(accidental.begin(), accidental.end(), [](const Witness& x, const Witness& y) {
-    return std::tie(x.key, x.a_position, x.b_position) <
-           std::tie(y.key, y.a_position, y.b_position);
-  });
-  for (size_t i = 0; i < accidental.size(); ++i) {
-    if (i > 0 && accidental[i].key == accidental[i - 1].key) continue;
-    const uint32_t a = static_cast<uint32_t>(accidental[i].key >> 32);
-    const uint32_t b = static_cast<uint32_t>(accidental[i].key);
-    const std::vector<uint64_t>& ta = doc_tokens[a];
-    const std::vector<uint64_t>& tb = doc_tokens[b];
-    uint32_t pa = accidental[i].a_position, pb = accidental[i].b_position;
-    uint32_t length = static_cast<uint32_t>(k);
-    while (pa > 0 && pb > 0 && ta[pa - 1] == tb[pb - 1]) --pa, --pb, ++length;
-    while (pa + length < ta.size() && pb + length < tb.size() &&
-           ta[pa + length] == tb[pb + length]) {
-      ++length;
-    }
-    TruthPair t;
-    t.a = a;
-    t.b = b;
-    t.kind = PairKind::kReuse;
-    t.a_begin = doc_spans[a][pa].cp_begin;
-    t.a_end = doc_spans[a][pa + length - 1].cp_end;
-    t.b_begin = doc_spans[b][pb].cp_begin;
-    t.b_end = doc_spans[b][pb + length - 1].cp_end;
-    t.planted = false;
-    kept.push_back(t);
-    ++stats_.accidental_pairs;
-  }
-  corpus->truth = std::move(kept);
 }
 
 }  // namespace
@@ -1159,6 +1050,129 @@ absl::StatusOr<GeneratedCorpus> GenerateCorpus(const GeneratorOptions& options,
   NAQL_RETURN_IF_ERROR(options.Validate());
   Generator generator(options, pool);
   return generator.Run();
+}
+
+void ReconcileTruth(uint32_t min_words, absl::Span<const uint32_t> boilerplate_cp,
+                    GeneratedCorpus* corpus) {
+  const size_t k = min_words;
+  auto hash_run = [](const uint64_t* t, size_t count) {
+    return XXH3_64bits_withSeed(t, count * sizeof(uint64_t), kNgramSeed);
+  };
+  const uint32_t num_docs = static_cast<uint32_t>(corpus->docs.size());
+  Normalizer normalizer;
+  Tokenizer tokenizer;
+  NormalizedText folded;
+  std::vector<Token> tokens;
+  // The tokens of a document up to its boilerplate, by naql's own pipeline.
+  auto tokenize = [&](uint32_t d) {
+    normalizer.Normalize(corpus->docs[d].text, &folded);
+    tokenizer.Tokenize(folded, &tokens);
+    size_t end = 0;
+    while (end < tokens.size() && (d >= boilerplate_cp.size() || tokens[end].original.cp_begin < boilerplate_cp[d])) ++end;
+    tokens.resize(end);
+  };
+  // Every run of k tokens as a 12-byte (hash, document) entry, sorted by hash.
+  struct Entry {
+    uint32_t hash_high, hash_low, doc;
+    uint64_t hash() const { return (uint64_t{hash_high} << 32) | hash_low; }
+  };
+  std::vector<Entry> entries;
+  std::vector<uint64_t> hashes;
+  for (uint32_t d = 0; d < num_docs; ++d) {
+    tokenize(d);
+    hashes.resize(tokens.size());
+    for (size_t i = 0; i < tokens.size(); ++i) hashes[i] = tokens[i].hash;
+    for (size_t i = 0; i + k <= hashes.size(); ++i) {
+      const uint64_t h = hash_run(&hashes[i], k);
+      entries.push_back({static_cast<uint32_t>(h >> 32), static_cast<uint32_t>(h), d});
+    }
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
+    return std::tie(x.hash_high, x.hash_low, x.doc) < std::tie(y.hash_high, y.hash_low, y.doc);
+  });
+
+  auto key = [](uint32_t a, uint32_t b) { return (static_cast<uint64_t>(a) << 32) | b; };
+  std::vector<std::pair<uint64_t, size_t>> planted;  // (pair key, index in corpus->truth)
+  for (size_t i = 0; i < corpus->truth.size(); ++i) {
+    planted.emplace_back(key(corpus->truth[i].a, corpus->truth[i].b), i);
+  }
+  std::sort(planted.begin(), planted.end());
+  std::vector<bool> confirmed(corpus->truth.size(), false);
+  std::vector<std::pair<uint64_t, uint64_t>> accidental;  // (pair key, a shared run's hash)
+  for (size_t begin = 0, end; begin < entries.size(); begin = end) {
+    end = begin + 1;
+    while (end < entries.size() && entries[end].hash() == entries[begin].hash()) ++end;
+    for (size_t i = begin; i < end; ++i) {
+      for (size_t j = i + 1; j < end; ++j) {
+        if (entries[i].doc == entries[j].doc) continue;
+        const uint64_t pair = key(entries[i].doc, entries[j].doc);
+        auto it = std::lower_bound(planted.begin(), planted.end(), std::make_pair(pair, size_t{0}));
+        if (it != planted.end() && it->first == pair) {
+          confirmed[it->second] = true;
+        } else {
+          accidental.emplace_back(pair, entries[i].hash());
+        }
+      }
+    }
+  }
+  std::vector<Entry>().swap(entries);
+
+  // Planted pairs without a shared run are not truth.
+  std::vector<TruthPair> kept;
+  for (size_t i = 0; i < corpus->truth.size(); ++i) {
+    if (confirmed[i]) {
+      kept.push_back(corpus->truth[i]);
+    } else {
+      ++corpus->stats.lost_pairs;
+    }
+  }
+  // Unplanted pairs with one are, with the maximal run around their first shared k tokens (the
+  // two documents are tokenized again: such pairs are rare).
+  std::sort(accidental.begin(), accidental.end());
+  std::vector<OriginalSpan> spans_a;
+  std::vector<uint64_t> hashes_a;
+  for (size_t i = 0; i < accidental.size(); ++i) {
+    if (i > 0 && accidental[i].first == accidental[i - 1].first) continue;
+    const uint32_t a = static_cast<uint32_t>(accidental[i].first >> 32);
+    const uint32_t b = static_cast<uint32_t>(accidental[i].first);
+    tokenize(a);
+    hashes_a.clear();
+    spans_a.clear();
+    for (const Token& t : tokens) {
+      hashes_a.push_back(t.hash);
+      spans_a.push_back(t.original);
+    }
+    tokenize(b);
+    hashes.resize(tokens.size());
+    for (size_t t = 0; t < tokens.size(); ++t) hashes[t] = tokens[t].hash;
+    auto first_with = [&](const std::vector<uint64_t>& h) {
+      size_t at = 0;
+      while (at + k <= h.size() && hash_run(&h[at], k) != accidental[i].second) ++at;
+      return at;
+    };
+    size_t pa = first_with(hashes_a), pb = first_with(hashes);
+    size_t length = k;
+    while (pa > 0 && pb > 0 && hashes_a[pa - 1] == hashes[pb - 1]) --pa, --pb, ++length;
+    while (pa + length < hashes_a.size() && pb + length < hashes.size() &&
+           hashes_a[pa + length] == hashes[pb + length]) {
+      ++length;
+    }
+    TruthPair t;
+    t.a = a;
+    t.b = b;
+    t.kind = PairKind::kReuse;
+    t.a_begin = spans_a[pa].cp_begin;
+    t.a_end = spans_a[pa + length - 1].cp_end;
+    t.b_begin = tokens[pb].original.cp_begin;
+    t.b_end = tokens[pb + length - 1].original.cp_end;
+    t.planted = false;
+    kept.push_back(t);
+    ++corpus->stats.accidental_pairs;
+  }
+  std::sort(kept.begin(), kept.end(), [](const TruthPair& x, const TruthPair& y) {
+    return std::tie(x.a, x.b) < std::tie(y.a, y.b);
+  });
+  corpus->truth = std::move(kept);
 }
 
 // ---- JSON Lines ----
@@ -1222,18 +1236,6 @@ void AppendTruthJsonl(const TruthPair& pair, absl::Span<const Document> docs, st
 
 namespace {
 
-absl::Status WriteFile(const std::string& path, const std::string& data) {
-  std::FILE* file = std::fopen(path.c_str(), "wb");
-  if (file == nullptr) return ErrnoToStatus(errno, absl::StrCat("cannot create ", path));
-  const size_t written = std::fwrite(data.data(), 1, data.size(), file);
-  const int error = written == data.size() ? 0 : errno;
-  if (std::fclose(file) != 0 && error == 0) {
-    return ErrnoToStatus(errno, absl::StrCat("cannot write ", path));
-  }
-  if (error != 0) return ErrnoToStatus(error, absl::StrCat("cannot write ", path));
-  return absl::OkStatus();
-}
-
 // Calls fn(line_number, element) for each non-blank line of a JSON Lines file.
 absl::Status ForEachJsonLine(
     const std::string& path,
@@ -1259,12 +1261,29 @@ absl::Status ForEachJsonLine(
 
 absl::Status WriteJsonl(const GeneratedCorpus& corpus, const std::string& corpus_path,
                         const std::string& truth_path) {
-  std::string out;
-  for (const Document& doc : corpus.docs) AppendDocumentJsonl(doc, &out);
-  NAQL_RETURN_IF_ERROR(WriteFile(corpus_path, out));
-  out.clear();
-  for (const TruthPair& pair : corpus.truth) AppendTruthJsonl(pair, corpus.docs, &out);
-  return WriteFile(truth_path, out);
+  // Streamed in 1 MiB pieces: a 200 MB corpus is not copied into one string.
+  auto write = [](const std::string& path, size_t count, auto append) -> absl::Status {
+    std::FILE* file = std::fopen(path.c_str(), "wb");
+    if (file == nullptr) return ErrnoToStatus(errno, absl::StrCat("cannot create ", path));
+    std::string buffer;
+    int error = 0;
+    for (size_t i = 0; i < count && error == 0; ++i) {
+      append(i, &buffer);
+      if (buffer.size() >= (1 << 20) || i + 1 == count) {
+        if (std::fwrite(buffer.data(), 1, buffer.size(), file) != buffer.size()) error = errno;
+        buffer.clear();
+      }
+    }
+    if (std::fclose(file) != 0 && error == 0) error = errno;
+    if (error != 0) return ErrnoToStatus(error, absl::StrCat("cannot write ", path));
+    return absl::OkStatus();
+  };
+  NAQL_RETURN_IF_ERROR(write(corpus_path, corpus.docs.size(), [&](size_t i, std::string* out) {
+    AppendDocumentJsonl(corpus.docs[i], out);
+  }));
+  return write(truth_path, corpus.truth.size(), [&](size_t i, std::string* out) {
+    AppendTruthJsonl(corpus.truth[i], corpus.docs, out);
+  });
 }
 
 absl::StatusOr<std::vector<Document>> ReadDocumentsJsonl(const std::string& path) {

@@ -160,6 +160,16 @@ struct GeneratedCorpus {
 absl::StatusOr<GeneratedCorpus> GenerateCorpus(const GeneratorOptions& options,
                                                absl::Span<const std::string> pool);
 
+// The generator's final check, exposed for tests: keeps the pairs of corpus->truth whose documents
+// share a run of min_words tokens (naql's Normalizer and Tokenizer, default options) and counts the
+// others in corpus->stats.lost_pairs; adds every other pair sharing one as kind reuse with
+// planted = false and the offsets of the maximal shared run around the first one found (counted in
+// corpus->stats.accidental_pairs); sorts the truth by (a, b). Tokens of document d starting at or
+// after code point boilerplate_cp[d] are ignored (pass an empty span for none). Requires truth
+// pairs with a < b < docs.size(), one per pair. Memory: 12 bytes per token of the corpus.
+void ReconcileTruth(uint32_t min_words, absl::Span<const uint32_t> boilerplate_cp,
+                    GeneratedCorpus* corpus);
+
 // ---- JSON Lines ----
 
 // Appends `text` as a JSON string literal (quotes included), escaping ", \ and control characters;

@@ -126,14 +126,14 @@ struct IndexWriteOptions {
   // zstd level of the stored texts (1..19). Texts are stored in blocks of text_block_bytes, packed
   // first (Arabic letters from two UTF-8 bytes to one, docs/index_format.md) and laid out so that
   // documents sharing an LSH band key — syndicated copies — sit in the same or neighbouring blocks,
-  // where zstd finds them as long matches. Level 1 then keeps Arabic news at about a fifth of its
-  // size at several hundred MB/s; higher levels gain a few percent for several times the time
-  // (bench/index_bench_tool.cc prints both).
-  int text_level = 1;
-  // Uncompressed bytes per text block (a larger document gets a block of its own). A query
-  // decompresses one block per candidate: 128 KiB costs well under a millisecond, and larger
-  // blocks compress only slightly better. 4 KiB..16 MiB.
-  uint32_t text_block_bytes = 128 << 10;
+  // where zstd finds them as long matches. On the generated 200 MB crawl (bench/index_bench_tool.cc)
+  // the texts take 22.4% of their size at level 3, 21.3% at 5 and 21.1% at 6; level 5 keeps the
+  // whole build faster than `naql scan`'s fingerprint phase.
+  int text_level = 5;
+  // Uncompressed bytes per text block (a larger document gets a block of its own). A candidate
+  // costs one block decompression unless the searcher's block cache holds it; 256 KiB blocks
+  // compress 4% better than 128 KiB ones and decompress in well under a millisecond. 4 KiB..16 MiB.
+  uint32_t text_block_bytes = 256 << 10;
   // A segment is published when the texts added since the last one reach this many bytes (and at
   // Commit()). Bounds the writer's memory (about 1.6 × this) and the work a crash can lose.
   // 1 KiB..4 GiB.
