@@ -3,18 +3,23 @@
 //
 //   crawl_benchmark --input FILE.jsonl[.zst] [--truth TRUTH.jsonl] [--threads N] [--repeat R]
 //                   [--exact-too] [--samples N] [--no-diagnose] [--machine]
+//                   [--max-df N] [--verify-batch N]
 //
 // What it does, in order:
 //   1. Scans the input in-process R times with the Scanner (default options, --threads workers;
-//      edit-tolerant alignment) and keeps the median wall time; with --exact-too, R more times
-//      with exact-only alignment (AlignerOptions::edit_tolerant = false). The pairs of every run
-//      are kept (8 bytes each) and must be the same in every run of a mode.
+//      edit-tolerant alignment) and keeps the median wall and CPU time; with --exact-too, R more
+//      times with exact-only alignment (AlignerOptions::edit_tolerant = false). The pairs of every
+//      run are kept (about 40 bytes each) and must be the same in every run of a mode.
+//      The machine may be shared: the scan's CPU time (user + system, all threads) divided by
+//      its thread count is reported next to the wall time, as the "CPU-bound" throughput — the
+//      speed the scan would have alone with every thread busy (an upper bound).
 //   2. Takes the peak resident set size (getrusage ru_maxrss) right after the scans, before
 //      anything else is loaded; the process baseline (measured before the first scan) is
-//      reported too, and so is the scanner's own account (ScanStats::fingerprint_bytes).
+//      reported too, and so are the scanner's own account (ScanStats::fingerprint_bytes) and the
+//      resident set sampled in each phase through the progress callback.
 //   3. Loads the texts into memory and times the fingerprinting stage alone (normalize → tokenize
 //      → shingle → MinHash signature + winnowed passages; Fingerprinter::Fingerprint) on one
-//      thread: the per-core MB/s figure.
+//      thread: the per-core MB/s figure, in wall time and in that thread's CPU time.
 //   4. Quality. With --truth (the generator's truth JSON Lines, tests/support/corpus_generator.h):
 //      pair recall and precision against it, by kind. Without: against a brute-force oracle
 //      computed here — every pair of articles sharing a run of >= min_words (8) identical
@@ -34,7 +39,9 @@
 // the size of the decompressed JSON Lines is printed too. The datasketch reference figure
 // (kDatasketchMBps) is the one measured on this machine for issue 3.
 //
-// --machine adds `crawl.<key>=<value>` lines (read by bench/run_crawl_benchmark.sh).
+// --max-df and --verify-batch override PassageIndexOptions::max_df and
+// ScanOptions::verify_batch_pairs, for experiments. --machine adds `crawl.<key>=<value>` lines
+// (read by bench/run_crawl_benchmark.sh). bench/README.md describes every figure.
 // Exit status: 0 on success, 2 on bad usage or any error (message on stderr).
 
 #include <sys/resource.h>
@@ -42,6 +49,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <iterator>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -52,7 +60,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -221,6 +228,12 @@ Flags ParseFlags(int argc, char** argv) {
       flags.machine = true;
       continue;
     }
+    static const char* const kValueFlags[] = {"--input",   "--truth",  "--threads",
+                                              "--repeat",  "--samples", "--max-df",
+                                              "--verify-batch"};
+    if (std::find(std::begin(kValueFlags), std::end(kValueFlags), flag) == std::end(kValueFlags)) {
+      Fail("unknown flag " + flag + "\n" + kUsage);
+    }
     if (i + 1 >= argc) Fail("missing value for " + flag + "\n" + kUsage);
     const std::string value = argv[++i];
     auto as_uint = [&](unsigned* field, unsigned min, unsigned max) {
@@ -249,6 +262,10 @@ Flags ParseFlags(int argc, char** argv) {
     }
   }
   if (flags.input.empty()) Fail(std::string("--input is required\n") + kUsage);
+  if (access(flags.input.c_str(), R_OK) != 0) Fail("cannot read " + flags.input);
+  if (!flags.truth.empty() && access(flags.truth.c_str(), R_OK) != 0) {
+    Fail("cannot read " + flags.truth);
+  }
   return flags;
 }
 
@@ -949,9 +966,9 @@ int main(int argc, char** argv) {
   machine.Put("fp_mb_per_cpu_s", fp_cpu_mbps);
   machine.Put("peak_rss_mb", peak_rss / 1e6);
   machine.Put("baseline_rss_mb", baseline_rss / 1e6);
-  machine.Put("rss_bytes_per_doc", static_cast<double>(peak_rss) / n);
+  machine.Put("rss_bytes_per_doc", peak_rss / n);
   machine.Put("rss_share_of_input", peak_rss / 1e6 / mb);
-  machine.Put("fp_bytes_per_doc", static_cast<double>(stats.fingerprint_bytes) / n);
+  machine.Put("fp_bytes_per_doc", stats.fingerprint_bytes / n);
   machine.Put("pairs", tolerant.first.pairs.size());
   machine.Put("duplicates", stats.duplicates);
   machine.Put("candidates", stats.candidates);

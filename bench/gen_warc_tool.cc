@@ -65,8 +65,7 @@ std::vector<WarcRecord> FixtureRecords() {
   b.title = "مباحثات أردنية لبحث التهدئة";
   b.headline = "مباحثات أردنية لبحث التهدئة";
   b.paragraphs = {"أجرى الوزير الأردني مباحثات رسمية في العاصمة ضمن جولته الإقليمية الحالية.",
-                  shared,
-                  "ومن المنتظر أن يتوجه الوزير بعد ذلك إلى عاصمة أخرى لاستكمال مشاوراته."};
+                  shared, "ومن المنتظر أن يتوجه الوزير بعد ذلك إلى عاصمة أخرى لاستكمال مشاوراته."};
   NewsPage c;
   c.site = "iqtisad";
   c.title = "ارتفاع أسعار الذهب";
@@ -84,9 +83,9 @@ std::vector<WarcRecord> FixtureRecords() {
   std::vector<WarcRecord> records = {naql::testing::WarcInfoRecord(RecordId(0xf1000))};
   records.push_back(naql::testing::RequestRecord(RecordId(0xf1001),
                                                  "https://www.alakhbar.example/politics/1201"));
-  WarcRecord page_a = ResponseRecord(
-      RecordId(0xa1), "https://www.alakhbar.example/politics/1201",
-      HttpResponse(200, "text/html; charset=utf-8", NewsPageHtml(a)));
+  WarcRecord page_a =
+      ResponseRecord(RecordId(0xa1), "https://www.alakhbar.example/politics/1201",
+                     HttpResponse(200, "text/html; charset=utf-8", NewsPageHtml(a)));
   page_a.date = "2024-03-01T08:15:00Z";
   records.push_back(page_a);
   WarcRecord page_b = ResponseRecord(
@@ -101,10 +100,9 @@ std::vector<WarcRecord> FixtureRecords() {
   metadata.content_type = "application/warc-fields";
   metadata.block = "fetchTimeMs: 212\r\n";
   records.push_back(metadata);
-  WarcRecord page_c = ResponseRecord(
-      RecordId(0xc3), "https://iqtisad.example/markets/gold",
-      HttpResponse(200, "text/html; charset=iso-8859-6",
-                   *naql::testing::EncodeIso88596(NewsPageHtml(c))));
+  WarcRecord page_c = ResponseRecord(RecordId(0xc3), "https://iqtisad.example/markets/gold",
+                                     HttpResponse(200, "text/html; charset=iso-8859-6",
+                                                  *naql::testing::EncodeIso88596(NewsPageHtml(c))));
   page_c.date = "2024-03-01T09:00:00Z";
   records.push_back(page_c);
   WarcRecord page_d = ResponseRecord(RecordId(0xd4), "https://dailynews.example/gold",
@@ -147,15 +145,16 @@ int main(int argc, char** argv) {
   }
   if (pages == 0 || out.empty()) return Usage();
   std::vector<std::string> paragraphs;
-  for (const auto& entry : std::filesystem::directory_iterator(naql::testing::FixturePath("seeds"))) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(naql::testing::FixturePath("seeds"))) {
     const std::string text = naql::testing::ReadFileOrDie(entry.path().string());
     for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipWhitespace())) {
       paragraphs.emplace_back(line);
     }
   }
   std::sort(paragraphs.begin(), paragraphs.end());  // directory order is the file system's
-  if (!WriteFile(out, naql::testing::WarcFile(naql::testing::SyntheticCrawl(seed, pages, paragraphs),
-                                              !plain))) {
+  if (!WriteFile(out, naql::testing::WarcFile(
+                          naql::testing::SyntheticCrawl(seed, pages, paragraphs), !plain))) {
     std::fprintf(stderr, "gen_warc: cannot write %s\n", out.c_str());
     return 1;
   }

@@ -1,9 +1,9 @@
 // Benchmarks of the web-archive reader (MB/s of decompressed WARC bytes on one core).
 //
 // Input: a synthetic crawl of 300 Arabic news pages (tests/support/warc_writer.h: SyntheticCrawl,
-// fixed seed, paragraphs from fixtures/seeds): per page a request, a response of about 60 KB of
+// fixed seed, paragraphs from fixtures/seeds): per page a request, a response of about 25 KB of
 // HTML (inline scripts and styles, a 40-link menu, header, 4–12 article paragraphs, sidebar,
-// footer — about a tenth of it article text) and a metadata record; ≈20 MB decompressed. Held in
+// footer — about a tenth of it article text) and a metadata record; ≈7.9 MB decompressed. Held in
 // memory as a plain .warc and as a .warc.gz with one gzip member per record (zlib level 6, as
 // Common Crawl writes them).
 //   * ReadWarc/{gzip,plain}: WarcInput end to end (decompress, cut records, parse HTTP, decode the
@@ -41,11 +41,11 @@ namespace {
 constexpr size_t kPages = 300;
 
 struct Crawl {
-  std::string plain;                // the .warc
-  std::string gzip;                 // the .warc.gz, one member per record
-  std::vector<std::string> html;    // the response payloads (UTF-8)
+  std::string plain;                   // the .warc
+  std::string gzip;                    // the .warc.gz, one member per record
+  std::vector<std::string> html;       // the response payloads (UTF-8)
   std::vector<std::string> html_1256;  // the same in windows-1256, where encodable
-  std::vector<std::string> texts;   // the extracted texts
+  std::vector<std::string> texts;      // the extracted texts
   uint64_t html_bytes = 0;
   uint64_t html_1256_bytes = 0;
 };
@@ -115,10 +115,10 @@ void ReadWarc(benchmark::State& state, bool gzip) {
     }
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * crawl.plain.size()));
-  state.counters["docs"] = benchmark::Counter(static_cast<double>(documents),
-                                              benchmark::Counter::kIsRate);
-  state.counters["text_share"] =
-      static_cast<double>(text_bytes) / static_cast<double>(state.iterations() * crawl.plain.size());
+  state.counters["docs"] =
+      benchmark::Counter(static_cast<double>(documents), benchmark::Counter::kIsRate);
+  state.counters["text_share"] = static_cast<double>(text_bytes) /
+                                 static_cast<double>(state.iterations() * crawl.plain.size());
 }
 
 void BM_ReadWarcGzip(benchmark::State& state) { ReadWarc(state, true); }

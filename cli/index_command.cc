@@ -78,6 +78,7 @@ struct IndexFlags {
   bool no_partial = false;
   bool no_verify = false;
   bool keep_boilerplate = false;
+  size_t cache_mb = IndexQueryOptions().block_cache_bytes >> 20;
   CLI::App* command = nullptr;  // to tell which flags were given
 };
 
@@ -290,13 +291,14 @@ int RunStats(IndexFlags& flags, Context* context) {
   if (!flags.no_verify) {
     if (absl::Status status = r.Verify(); !status.ok()) return diagnostics.Fail(status);
   }
-  uint64_t written = 0, replaced = 0, stored = 0, passages = 0, lsh = 0, tables = 0;
+  uint64_t written = 0, replaced = 0, stored = 0, passages = 0, lsh = 0, lines = 0, tables = 0;
   for (const IndexSegmentInfo& s : r.segments()) {
     written += s.documents;
     replaced += s.replaced;
     stored += s.stored_text_bytes;
     passages += s.passage_bytes;
     lsh += s.lsh_bytes;
+    lines += s.line_bytes;
     tables += s.document_table_bytes;
   }
   const uint64_t docs = r.num_documents();
@@ -317,8 +319,8 @@ int RunStats(IndexFlags& flags, Context* context) {
     text->append(",\"bytes_per_document\":");
     AppendJsonNumber(per_doc, 1, text);
     absl::StrAppend(text, ",\"stored_text_bytes\":", stored, ",\"passage_bytes\":", passages,
-                    ",\"lsh_bytes\":", lsh, ",\"document_table_bytes\":", tables,
-                    ",\"params\":{\"shingle\":", p.signature.shingle_size,
+                    ",\"lsh_bytes\":", lsh, ",\"line_bytes\":", lines,
+                    ",\"document_table_bytes\":", tables, ",\"params\":{\"shingle\":", p.signature.shingle_size,
                     ",\"num_perm\":", p.signature.num_perm, ",\"min_words\":", p.min_words,
                     ",\"bands\":", p.lsh.bands, ",\"rows\":", p.lsh.rows,
                     ",\"strip_clitics\":", p.signature.strip_clitics ? "true" : "false",
@@ -336,6 +338,7 @@ int RunStats(IndexFlags& flags, Context* context) {
                       ",\"file_bytes\":", s.file_bytes, ",\"text_bytes\":", s.text_bytes,
                       ",\"stored_text_bytes\":", s.stored_text_bytes,
                       ",\"passage_bytes\":", s.passage_bytes, ",\"lsh_bytes\":", s.lsh_bytes,
+                      ",\"line_bytes\":", s.line_bytes,
                       ",\"document_table_bytes\":", s.document_table_bytes,
                       ",\"passage_entries\":", s.passage_entries,
                       ",\"lsh_entries\":", s.lsh_entries, "}\n");
@@ -356,6 +359,7 @@ int RunStats(IndexFlags& flags, Context* context) {
     absl::StrAppend(text, "  texts      ", share(stored), "\n");
     absl::StrAppend(text, "  passages   ", share(passages), "\n");
     absl::StrAppend(text, "  LSH        ", share(lsh), "\n");
+    absl::StrAppend(text, "  lines      ", share(lines), "\n");
     absl::StrAppend(text, "  tables     ", share(tables), "\n");
     absl::StrAppend(text, "parameters   ", r.params().Describe(), "\n");
     absl::StrAppend(text, "checksums    ", flags.no_verify ? "not verified" : "verified", "\n");
@@ -390,6 +394,7 @@ int RunQuery(IndexFlags& flags, Context* context) {
   options.boilerplate = flags.query.boilerplate;
   options.scan_new = flags.scan_new;
   options.threads = flags.common.ResolvedThreads();
+  options.block_cache_bytes = flags.cache_mb << 20;
   AlignerOptions effective = options.aligner;
   effective.min_words = (*index)->params().min_words;
   effective.seed_size = (*index)->params().signature.shingle_size;
@@ -529,6 +534,9 @@ void RegisterIndex(CLI::App* app, Context* context) {
                         "A line in this many articles of one source (indexed or input) is "
                         "boilerplate")
         ->capture_default_str()->type_name("N")->check(Bounded(2u, 1u << 31));
+    command->add_option("--cache-mb", flags->cache_mb,
+                        "Decompressed text blocks kept in memory, in MB (0-1048576)")
+        ->capture_default_str()->type_name("MB")->check(Bounded(size_t{0}, size_t{1} << 20));
     AddRunFlags(command, &flags->common);
     command->callback([flags, context] { context->exit_code = RunQuery(*flags, context); });
   }

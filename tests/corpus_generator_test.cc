@@ -14,6 +14,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "naql/clusters.h"
@@ -417,11 +418,11 @@ TEST(ReconcileTruthTest, DropsLostAndAddsAccidentalPairs) {
   const std::string footer = " جميع الحقوق محفوظة لهذا الموقع الإخباري منذ عام ألفين";  // 9 words
   GeneratedCorpus corpus;
   corpus.docs.resize(4);
-  corpus.docs[0].text = "بداية النص «" + shared + "» نهاية";
-  corpus.docs[1].text = "مقدمة أخرى " + shared + "، وخاتمة";
-  corpus.docs[2].text = "نص لا يشارك شيئا" + footer;
-  corpus.docs[3].text = "نص آخر مختلف تماما" + footer;
-  for (size_t i = 0; i < 4; ++i) corpus.docs[i].id = "d" + std::to_string(i);
+  corpus.docs[0].text = absl::StrCat("بداية النص «", shared, "» نهاية");
+  corpus.docs[1].text = absl::StrCat("مقدمة أخرى ", shared, "، وخاتمة");
+  corpus.docs[2].text = absl::StrCat("نص لا يشارك شيئا", footer);
+  corpus.docs[3].text = absl::StrCat("نص آخر مختلف تماما", footer);
+  for (size_t i = 0; i < 4; ++i) corpus.docs[i].id = absl::StrCat("d", i);
   TruthPair lost;
   lost.a = 0;
   lost.b = 2;

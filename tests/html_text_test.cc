@@ -56,7 +56,7 @@ WebText Page(absl::string_view bytes, absl::string_view declared = "",
 TEST(HtmlTextTest, BlocksBecomeLinesAndWhitespaceCollapses) {
   EXPECT_EQ(Text("<p>  one\n two\t</p>\n\n<p>three</p>"), "one two\nthree");
   EXPECT_EQ(Text("<div>a<div>b</div>c</div>"), "a\nb\nc");
-  EXPECT_EQ(Text("a<br>b<br/><br>c"), "a\nb\nc");  // no empty lines
+  EXPECT_EQ(Text("a<br>b<br/><br>c"), "a\nb\nc");                   // no empty lines
   EXPECT_EQ(Text("<b>bold</b>text <i>it</i> x"), "boldtext it x");  // inline: no separator
   EXPECT_EQ(Text("<li>one</li><li>two</li>"), "one\ntwo");
   EXPECT_EQ(Text("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>"), "a\nb\nc");
@@ -181,8 +181,8 @@ TEST(HtmlTextTest, EveryNamedReferenceMatchesGumbo) {
   }
   // The full list comes from the generated table itself, read through the decoder: decode
   // "&NAME;" with naql and with gumbo for every name in the generated file.
-  std::string table = naql::testing::ReadFileOrDie(
-      std::string(NAQL_SOURCE_DIR) + "/core/src/html_entities.inc");
+  std::string table =
+      naql::testing::ReadFileOrDie(std::string(NAQL_SOURCE_DIR) + "/core/src/html_entities.inc");
   names.clear();
   for (absl::string_view line : absl::StrSplit(table, '\n')) {
     if (!absl::StartsWith(line, "{\"")) continue;
@@ -216,8 +216,8 @@ TEST(HtmlTextTest, EveryNamedReferenceMatchesGumbo) {
 }
 
 TEST(HtmlTextTest, TitleIsTheFirstTitleDecodedAndCollapsed) {
-  Extracted e = Extract(
-      "<head><title>\n  Breaking &amp;\tnews </title><title>second</title></head><p>x</p>");
+  Extracted e =
+      Extract("<head><title>\n  Breaking &amp;\tnews </title><title>second</title></head><p>x</p>");
   EXPECT_EQ(e.title, "Breaking & news");
   EXPECT_EQ(e.text, "x");
   EXPECT_EQ(Extract("<svg><title>icon</title></svg><title>page</title>").title, "page");
@@ -256,12 +256,13 @@ class GumboVisibleText {
  private:
   static bool IsBlock(absl::string_view tag) {
     static const char* const kBlocks[] = {
-        "address", "article", "aside",  "blockquote", "center", "details", "dialog",  "dir",
-        "div",     "dl",      "dd",     "dt",         "fieldset", "figcaption", "figure",
-        "footer",  "form",    "h1",     "h2",         "h3",     "h4",      "h5",      "h6",
-        "header",  "hgroup",  "main",   "menu",       "nav",    "ol",      "ul",      "li",
-        "p",       "pre",     "listing", "section",   "summary", "legend", "table",   "caption",
-        "tbody",   "thead",   "tfoot",  "tr",         "td",     "th",      "xmp",     "plaintext"};
+        "address", "article", "aside",  "blockquote", "center",   "details",  "dialog",
+        "dir",     "div",     "dl",     "dd",         "dt",       "fieldset", "figcaption",
+        "figure",  "footer",  "form",   "h1",         "h2",       "h3",       "h4",
+        "h5",      "h6",      "header", "hgroup",     "main",     "menu",     "nav",
+        "ol",      "ul",      "li",     "p",          "pre",      "listing",  "section",
+        "summary", "legend",  "table",  "caption",    "tbody",    "thead",    "tfoot",
+        "tr",      "td",      "th",     "xmp",        "plaintext"};
     for (const char* block : kBlocks) {
       if (tag == block) return true;
     }
@@ -269,9 +270,9 @@ class GumboVisibleText {
   }
   static bool IsDropped(absl::string_view tag) {
     static const char* const kDropped[] = {
-        "script", "style",  "noscript", "iframe", "noembed", "noframes", "textarea", "title",
-        "template", "select", "button", "canvas", "audio",  "video",   "object",   "applet",
-        "svg",    "math",   "nav",      "header", "footer", "aside"};
+        "script",   "style",  "noscript", "iframe", "noembed", "noframes", "textarea", "title",
+        "template", "select", "button",   "canvas", "audio",   "video",    "object",   "applet",
+        "svg",      "math",   "nav",      "header", "footer",  "aside"};
     for (const char* dropped : kDropped) {
       if (tag == dropped) return true;
     }
@@ -299,9 +300,8 @@ class GumboVisibleText {
         node->type != GUMBO_NODE_DOCUMENT) {
       return;
     }
-    const GumboVector* children = node->type == GUMBO_NODE_DOCUMENT
-                                      ? &node->v.document.children
-                                      : &node->v.element.children;
+    const GumboVector* children =
+        node->type == GUMBO_NODE_DOCUMENT ? &node->v.document.children : &node->v.element.children;
     std::string tag;
     bool block = false, drop = dropped;
     if (node->type != GUMBO_NODE_DOCUMENT) {
@@ -323,9 +323,8 @@ class GumboVisibleText {
             collected += child->v.text.text;
           }
         }
-        title = absl::StrJoin(absl::StrSplit(collected, absl::ByAnyChar(" \t\n\r\f"),
-                                             absl::SkipEmpty()),
-                              " ");
+        title = absl::StrJoin(
+            absl::StrSplit(collected, absl::ByAnyChar(" \t\n\r\f"), absl::SkipEmpty()), " ");
       }
       block = html && IsBlock(tag);
       if (tag == "br" || tag == "hr") Line();
@@ -333,8 +332,9 @@ class GumboVisibleText {
       const GumboAttribute* role = gumbo_get_attribute(&element.attributes, "role");
       if (role != nullptr) {
         const std::string value = absl::AsciiStrToLower(role->value);
-        const std::string first = std::string(absl::StripAsciiWhitespace(value)).substr(
-            0, absl::StripAsciiWhitespace(value).find_first_of(" \t\n\r\f"));
+        const std::string first =
+            std::string(absl::StripAsciiWhitespace(value))
+                .substr(0, absl::StripAsciiWhitespace(value).find_first_of(" \t\n\r\f"));
         drop = drop || first == "navigation" || first == "banner" || first == "contentinfo" ||
                first == "complementary";
       }
@@ -368,9 +368,11 @@ class RandomPage {
  private:
   std::string Word() {
     static const char* const kWords[] = {
-        "قال", "الوزير", "إن", "المفاوضات", "ستستأنف", "news", "Reuters", "2024", "«الاتفاق»",
-        "&amp;", "&lt;b&gt;", "&nbsp;", "&laquo;", "&raquo;", "&#1575;&#x644;", "&hellip;",
-        "&copy", "&quot;", "AT&amp;T", "x&lt;y", "&#8212;", "&#150;", "a&gt;b"};
+        "قال",       "الوزير",  "إن",      "المفاوضات", "ستستأنف",
+        "news",      "Reuters", "2024",    "«الاتفاق»", "&amp;",
+        "&lt;b&gt;", "&nbsp;",  "&laquo;", "&raquo;",   "&#1575;&#x644;",
+        "&hellip;",  "&copy",   "&quot;",  "AT&amp;T",  "x&lt;y",
+        "&#8212;",   "&#150;",  "a&gt;b"};
     return kWords[rng_.Uniform(std::size(kWords))];
   }
   std::string Space() {
@@ -387,9 +389,16 @@ class RandomPage {
     return out;
   }
   std::string Attributes() {
-    static const char* const kAttributes[] = {
-        "", "", " class=\"lead > big\"", " data-x='a\"b'", " id=x", " title=\"t &amp; u\"",
-        " hidden", " role=\"navigation\"", " role=main", " style=\"color:red\""};
+    static const char* const kAttributes[] = {"",
+                                              "",
+                                              " class=\"lead > big\"",
+                                              " data-x='a\"b'",
+                                              " id=x",
+                                              " title=\"t &amp; u\"",
+                                              " hidden",
+                                              " role=\"navigation\"",
+                                              " role=main",
+                                              " style=\"color:red\""};
     return kAttributes[rng_.Uniform(std::size(kAttributes))];
   }
   void Inline(std::string* html, int depth) {
@@ -409,7 +418,8 @@ class RandomPage {
       static const char* const kTags[] = {"span", "b", "em", "strong", "small", "label"};
       const char* tag = kTags[rng_.Uniform(std::size(kTags))];
       *html += absl::StrCat("<", tag, Attributes(), ">");
-      for (int i = 0, n = 1 + static_cast<int>(rng_.Uniform(3)); i < n; ++i) Inline(html, depth + 1);
+      for (int i = 0, n = 1 + static_cast<int>(rng_.Uniform(3)); i < n; ++i)
+        Inline(html, depth + 1);
       *html += absl::StrCat("</", tag, ">");
     }
   }
@@ -509,9 +519,9 @@ TEST(HtmlTextTest, EscapedTextRoundTrips) {
   const uint64_t seed = naql::testing::TestSeed();
   SCOPED_TRACE(absl::StrCat("seed ", seed, " (NAQL_TEST_SEED overrides)"));
   SplitMix64 rng(seed ^ 0x5a5a);
-  static const char* const kPieces[] = {"ب", "ت", "ال", "ـ", "ً", "١", "a", "Z", "9", "<", ">", "&",
-                                        "&amp;", ";", "#", "\"", "'", "=", "/", "!", "-", "«", "»",
-                                        " ", " ", "  ", "\t", "\u00A0", "\u200F", "😀"};
+  static const char* const kPieces[] = {
+      "ب",  "ت", "ال", "ـ", "ً",  "١", "a", "Z", "9", "<", ">",  "&",  "&amp;",  ";",      "#",
+      "\"", "'", "=",  "/", "!", "-", "«", "»", " ", " ", "  ", "\t", "\u00A0", "\u200F", "😀"};
   for (int round = 0; round < 300; ++round) {
     std::vector<std::string> lines;
     std::string html;
@@ -522,13 +532,16 @@ TEST(HtmlTextTest, EscapedTextRoundTrips) {
       }
       std::string escaped;
       for (char c : line) {
-        if (c == '&') escaped += "&amp;";
-        else if (c == '<') escaped += "&lt;";
-        else escaped.push_back(c);
+        if (c == '&')
+          escaped += "&amp;";
+        else if (c == '<')
+          escaped += "&lt;";
+        else
+          escaped.push_back(c);
       }
       html += "<p>" + escaped + "</p>\n";
-      const std::string collapsed = absl::StrJoin(
-          absl::StrSplit(line, absl::ByAnyChar(" \t\n\r\f"), absl::SkipEmpty()), " ");
+      const std::string collapsed =
+          absl::StrJoin(absl::StrSplit(line, absl::ByAnyChar(" \t\n\r\f"), absl::SkipEmpty()), " ");
       if (!collapsed.empty()) lines.push_back(collapsed);
     }
     SCOPED_TRACE(html);
@@ -628,8 +641,8 @@ TEST(HtmlTextTest, SingleByteDecodersMatchTheUnicodeTables) {
     for (int byte = 0x80; byte <= 0xFF; ++byte) {
       SCOPED_TRACE(absl::StrFormat("%s byte %02X", label, byte));
       WebText page;
-      ASSERT_TRUE(extractor.ExtractPlainText(std::string(1, static_cast<char>(byte)), label, &page)
-                      .ok());
+      ASSERT_TRUE(
+          extractor.ExtractPlainText(std::string(1, static_cast<char>(byte)), label, &page).ok());
       const char32_t want = table[byte - 0x80] != 0 ? table[byte - 0x80] : 0xFFFD;
       char32_t got;
       ASSERT_FALSE(page.text.empty());
@@ -684,7 +697,9 @@ TEST(LanguageTest, ArabicLetterShare) {
   EXPECT_DOUBLE_EQ(ArabicLetterShare("\uFEFB\u067E ab"), 0.5);
   // Greek and Cyrillic letters count as letters.
   EXPECT_DOUBLE_EQ(ArabicLetterShare("αβ ب"), 1.0 / 3);
-  EXPECT_DOUBLE_EQ(ArabicLetterShare("\xFF\xFE" "ب"), 1.0);  // U+FFFD is not a letter
+  EXPECT_DOUBLE_EQ(ArabicLetterShare("\xFF\xFE"
+                                     "ب"),
+                   1.0);  // U+FFFD is not a letter
 }
 
 }  // namespace

@@ -199,51 +199,57 @@ TEST(IndexFormatTest, PostingTableMatchesBruteForce) {
   SCOPED_TRACE(absl::StrCat("seed ", seed));
   SplitMix64 rng(seed);
   for (const size_t n : {0, 1, 5, 33, 1000, 20000}) {
-    const uint32_t num_docs = 1 + static_cast<uint32_t>(rng.Uniform(5000));
-    std::vector<PostingEntry> entries;
-    std::vector<uint64_t> keys;
-    for (size_t i = 0; i < n; ++i) {
-      // Some hashes repeat (a fingerprint in several documents) and some share their top bits.
-      uint64_t hash = rng.Next();
-      if (!keys.empty() && rng.Bernoulli(0.3)) hash = keys[rng.Uniform(keys.size())];
-      if (!keys.empty() && rng.Bernoulli(0.05)) hash = keys[rng.Uniform(keys.size())] ^ rng.Uniform(256);
-      keys.push_back(hash);
-      entries.push_back({hash, static_cast<uint32_t>(rng.Uniform(num_docs))});
-    }
-    std::vector<PostingEntry> sorted = entries;
-    internal::SortPostings(&sorted);
-    std::string bytes;
-    internal::EncodePostingTable(sorted, num_docs, &bytes);
-    PostingTable table;
-    ASSERT_TRUE(PostingTable::Parse(bytes, num_docs, &table).ok());
-    ASSERT_EQ(table.num_entries(), n);
-    const uint32_t kept = table.bucket_bits() + table.remainder_bits();
-    auto prefix = [&](uint64_t h) { return h >> (64 - kept); };
-    for (int probe = 0; probe < 300; ++probe) {
-      const uint64_t key = n > 0 && probe % 2 == 0 ? keys[rng.Uniform(n)] : rng.Next();
-      std::multiset<uint32_t> expected, got;
-      for (const PostingEntry& e : entries) {
-        if (prefix(e.hash) == prefix(key)) expected.insert(e.doc);
+    for (const uint32_t remainder_bits : {13u, 32u}) {
+      const uint32_t num_docs = 1 + static_cast<uint32_t>(rng.Uniform(5000));
+      std::vector<PostingEntry> entries;
+      std::vector<uint64_t> keys;
+      for (size_t i = 0; i < n; ++i) {
+        // Some hashes repeat (a fingerprint in several documents), some differ in low bits only.
+        uint64_t hash = rng.Next();
+        if (!keys.empty() && rng.Bernoulli(0.3)) hash = keys[rng.Uniform(keys.size())];
+        if (!keys.empty() && rng.Bernoulli(0.05)) {
+          hash = keys[rng.Uniform(keys.size())] ^ rng.Uniform(256);
+        }
+        keys.push_back(hash);
+        entries.push_back({hash, static_cast<uint32_t>(rng.Uniform(num_docs))});
       }
-      ASSERT_TRUE(table.Lookup(key, [&](uint32_t doc) { got.insert(doc); }));
-      ASSERT_EQ(got, expected) << "n " << n << " key " << key;
+      std::vector<PostingEntry> sorted = entries;
+      internal::SortPostings(&sorted, num_docs, remainder_bits);
+      std::string bytes;
+      internal::EncodePostingTable(sorted, num_docs, remainder_bits, &bytes);
+      PostingTable table;
+      ASSERT_TRUE(PostingTable::Parse(bytes, num_docs, remainder_bits, &table).ok());
+      EXPECT_EQ(table.remainder_bits(), remainder_bits);
+      ASSERT_EQ(table.num_entries(), n);
+      const uint32_t kept = table.bucket_bits() + table.remainder_bits();
+      auto prefix = [&](uint64_t h) { return h >> (64 - kept); };
+      for (int probe = 0; probe < 300; ++probe) {
+        const uint64_t key = n > 0 && probe % 2 == 0 ? keys[rng.Uniform(n)] : rng.Next();
+        std::multiset<uint32_t> expected, got;
+        for (const PostingEntry& e : entries) {
+          if (prefix(e.hash) == prefix(key)) expected.insert(e.doc);
+        }
+        ASSERT_TRUE(table.Lookup(key, [&](uint32_t doc) { got.insert(doc); }));
+        ASSERT_EQ(got, expected) << "n " << n << " key " << key;
+      }
     }
   }
 }
 
 TEST(IndexFormatTest, PostingTableRejectsInconsistentHeaders) {
   std::vector<PostingEntry> entries = {{1, 0}, {2, 1}, {~uint64_t{0}, 2}};
-  internal::SortPostings(&entries);
+  internal::SortPostings(&entries, 3, 13);
   std::string bytes;
-  internal::EncodePostingTable(entries, 3, &bytes);
+  internal::EncodePostingTable(entries, 3, 13, &bytes);
   PostingTable table;
-  ASSERT_TRUE(PostingTable::Parse(bytes, 3, &table).ok());
-  EXPECT_FALSE(PostingTable::Parse(bytes, 1000, &table).ok());  // document width differs
-  EXPECT_FALSE(PostingTable::Parse(bytes.substr(0, bytes.size() - 1), 3, &table).ok());
+  ASSERT_TRUE(PostingTable::Parse(bytes, 3, 13, &table).ok());
+  EXPECT_FALSE(PostingTable::Parse(bytes, 1000, 13, &table).ok());  // document width differs
+  EXPECT_FALSE(PostingTable::Parse(bytes, 3, 14, &table).ok());     // remainder width differs
+  EXPECT_FALSE(PostingTable::Parse(bytes.substr(0, bytes.size() - 1), 3, 13, &table).ok());
   for (size_t i = 0; i < internal::kPostingHeaderBytes + 8; ++i) {
     std::string bad = bytes;
     bad[i] ^= 0x40;
-    EXPECT_FALSE(PostingTable::Parse(bad, 3, &table).ok()) << "byte " << i;
+    EXPECT_FALSE(PostingTable::Parse(bad, 3, 13, &table).ok()) << "byte " << i;
   }
 }
 

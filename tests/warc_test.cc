@@ -3,8 +3,6 @@
 // every problem message with its location, and that the records after a bad one are still read;
 // streaming ≡ one-shot over random read sizes; re-reading (ReadAt) ≡ reading; --lang ar.
 
-#include "warc_format.h"
-
 #include <fcntl.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -22,6 +20,7 @@
 #include "input_stream.h"
 #include "naql/reader.h"
 #include "testing.h"
+#include "warc_format.h"
 #include "warc_writer.h"
 
 namespace naql::internal {
@@ -115,9 +114,9 @@ NewsPage ArabicPage(int n) {
 }
 
 WarcRecord HtmlResponse(int n, const std::string& uri = "") {
-  return ResponseRecord(
-      RecordId(n), uri.empty() ? absl::StrCat("https://www.example.com/news/", n) : uri,
-      HttpResponse(200, "text/html; charset=utf-8", NewsPageHtml(ArabicPage(n))));
+  return ResponseRecord(RecordId(n),
+                        uri.empty() ? absl::StrCat("https://www.example.com/news/", n) : uri,
+                        HttpResponse(200, "text/html; charset=utf-8", NewsPageHtml(ArabicPage(n))));
 }
 
 // Offsets at which each record of `records` starts in the file WarcFile(records, gzip) writes.
@@ -149,9 +148,9 @@ TEST(WarcTest, DocumentsFromResponseResourceAndConversionRecords) {
                                    HttpResponse(404, "text/html", "<p>الصفحة غير موجودة</p>")));
   records.push_back(ResponseRecord(RecordId(104), "https://example.com/logo.png",
                                    HttpResponse(200, "image/png", "\x89PNG\r\n\x1a\n")));
-  records.push_back(ResponseRecord(RecordId(105), "https://example.com/moved",
-                                   HttpResponse(301, "text/html", "<p>moved</p>",
-                                                {"Location: https://example.com/"})));
+  records.push_back(ResponseRecord(
+      RecordId(105), "https://example.com/moved",
+      HttpResponse(301, "text/html", "<p>moved</p>", {"Location: https://example.com/"})));
   WarcRecord resource;
   resource.type = "resource";
   resource.record_id = RecordId(2);
@@ -162,15 +161,14 @@ TEST(WarcTest, DocumentsFromResponseResourceAndConversionRecords) {
   WarcRecord revisit = HtmlResponse(106);
   revisit.type = "revisit";
   records.push_back(revisit);
-  records.push_back(ConversionRecord(RecordId(3), "https://news.example.org/3",
-                                     "سطر أول من النص\nسطر ثان\n"));
-  records.push_back(ResponseRecord(RecordId(107), "https://example.com/empty",
-                                   HttpResponse(200, "text/html",
-                                                "<html><script>x()</script><nav>menu</nav>")));
+  records.push_back(
+      ConversionRecord(RecordId(3), "https://news.example.org/3", "سطر أول من النص\nسطر ثان\n"));
+  records.push_back(
+      ResponseRecord(RecordId(107), "https://example.com/empty",
+                     HttpResponse(200, "text/html", "<html><script>x()</script><nav>menu</nav>")));
   // The media type from WARC-Identified-Payload-Type, and sniffed from the payload.
-  WarcRecord identified =
-      ResponseRecord(RecordId(4), "https://example.com/4",
-                     HttpResponse(200, "", NewsPageHtml(ArabicPage(4))));
+  WarcRecord identified = ResponseRecord(RecordId(4), "https://example.com/4",
+                                         HttpResponse(200, "", NewsPageHtml(ArabicPage(4))));
   identified.extra_fields = {{"WARC-Identified-Payload-Type", "text/html"}};
   records.push_back(identified);
   records.push_back(ResponseRecord(RecordId(5), "https://example.com/5",
@@ -181,8 +179,8 @@ TEST(WarcTest, DocumentsFromResponseResourceAndConversionRecords) {
 
   Read read = ReadWarc(file);
   EXPECT_THAT(read.Messages(), ElementsAre());
-  ASSERT_THAT(read.Ids(), ElementsAre(RecordId(1), RecordId(2), RecordId(3), RecordId(4),
-                                      RecordId(5)));
+  ASSERT_THAT(read.Ids(),
+              ElementsAre(RecordId(1), RecordId(2), RecordId(3), RecordId(4), RecordId(5)));
   const std::vector<uint64_t> offsets = RecordOffsets(records, false);
   const size_t index_of[] = {2, 7, 9, 11, 12};  // where each document's record is
   for (size_t i = 0; i < read.docs.size(); ++i) {
@@ -200,7 +198,7 @@ TEST(WarcTest, DocumentsFromResponseResourceAndConversionRecords) {
   EXPECT_EQ(page.meta.source, "example.com");
   EXPECT_EQ(page.meta.date, "2024-03-01T10:00:00Z");
   EXPECT_EQ(read.docs[1].text, NewsPageText(ArabicPage(2)));
-  EXPECT_EQ(read.docs[1].meta.source, "");  // a file: URL has no host
+  EXPECT_EQ(read.docs[1].meta.source, "");                     // a file: URL has no host
   EXPECT_EQ(read.docs[2].text, "سطر أول من النص\nسطر ثان\n");  // WET text as it is
   EXPECT_EQ(read.docs[2].meta.source, "news.example.org");
   EXPECT_EQ(read.docs[2].meta.title, "");
@@ -220,8 +218,8 @@ TEST(WarcTest, PagesInWindows1256AndIso88596) {
       ResponseRecord(RecordId(1), "https://a.example/1",
                      HttpResponse(200, "text/html; charset=windows-1256", cp1256)),
       ResponseRecord(RecordId(2), "https://a.example/2",
-                     HttpResponse(200, "text/html", *naql::testing::EncodeWindows1256(
-                                                        NewsPageHtml(with_meta)))),
+                     HttpResponse(200, "text/html",
+                                  *naql::testing::EncodeWindows1256(NewsPageHtml(with_meta)))),
       ResponseRecord(RecordId(3), "https://a.example/3",
                      HttpResponse(200, "text/html;charset=ISO-8859-6", iso)),
       ResponseRecord(RecordId(4), "https://a.example/4", HttpResponse(200, "text/html", cp1256)),
@@ -243,28 +241,26 @@ TEST(WarcTest, PagesInWindows1256AndIso88596) {
 TEST(WarcTest, HttpTransferAndContentEncodings) {
   const std::string html = NewsPageHtml(ArabicPage(1));
   // Chunked: three chunks, with a chunk extension and a trailer.
-  const std::string chunked = absl::StrCat(absl::Hex(10), ";ext=1\r\n", html.substr(0, 10), "\r\n",
-                                           absl::Hex(html.size() - 110), "\r\n",
-                                           html.substr(10, html.size() - 110), "\r\n",
-                                           absl::Hex(100), "\r\n", html.substr(html.size() - 100),
-                                           "\r\n0\r\nX-Trailer: 1\r\n\r\n");
-  std::string http_chunked =
-      absl::StrCat("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-                   "Transfer-Encoding: chunked\r\n\r\n",
-                   chunked);
+  const std::string chunked = absl::StrCat(
+      absl::Hex(10), ";ext=1\r\n", html.substr(0, 10), "\r\n", absl::Hex(html.size() - 110), "\r\n",
+      html.substr(10, html.size() - 110), "\r\n", absl::Hex(100), "\r\n",
+      html.substr(html.size() - 100), "\r\n0\r\nX-Trailer: 1\r\n\r\n");
+  std::string http_chunked = absl::StrCat(
+      "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n",
+      chunked);
   // A header that says chunked over a body that is not (stored decoded).
-  std::string http_not_chunked =
-      absl::StrCat("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-                   "Transfer-Encoding: chunked\r\n\r\n",
-                   html);
+  std::string http_not_chunked = absl::StrCat(
+      "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n",
+      html);
   std::vector<WarcRecord> records = {
       ResponseRecord(RecordId(1), "https://a.example/1", http_chunked),
       ResponseRecord(RecordId(2), "https://a.example/2", http_not_chunked),
       ResponseRecord(RecordId(3), "https://a.example/3",
                      HttpResponse(200, "text/html", GzipMember(html), {"Content-Encoding: gzip"})),
       ResponseRecord(RecordId(4), "https://a.example/4",
-                     HttpResponse(200, "text/html", "not gzip at all",
-                                  {"Content-Encoding: gzip"})),
+                     HttpResponse(200, "text/html", "not gzip at all", {"Content-Encoding: gzip"})),
       ResponseRecord(RecordId(5), "https://a.example/5",
                      HttpResponse(200, "text/html", "\x1b\x03", {"Content-Encoding: br"})),
       ResponseRecord(RecordId(6), "https://a.example/6", "<html>no status line</html>"),
@@ -296,7 +292,8 @@ TEST(WarcTest, GzipMembersLocateRecords) {
                                      HtmlResponse(2), HtmlResponse(3)};
   // One member per record: the member's compressed offset, no skip.
   const std::vector<uint64_t> members = RecordOffsets(records, /*gzip=*/true);
-  Read per_record = ReadWarc(WarcFile(records, true), Packing::kGzip, SIZE_MAX, 1 << 20, "f.warc.gz");
+  Read per_record =
+      ReadWarc(WarcFile(records, true), Packing::kGzip, SIZE_MAX, 1 << 20, "f.warc.gz");
   EXPECT_THAT(per_record.Messages(), ElementsAre());
   ASSERT_THAT(per_record.Ids(), ElementsAre(RecordId(1), RecordId(2), RecordId(3)));
   const size_t index_of[] = {1, 3, 4};
@@ -317,15 +314,16 @@ TEST(WarcTest, GzipMembersLocateRecords) {
     EXPECT_EQ(whole.docs[i].location, absl::StrCat("f.warc.gz@0+", plain[index_of[i]]));
   }
   // Two records in one member, then one per member.
-  const std::string mixed = GzipMember(FormatWarcRecord(records[0]) + FormatWarcRecord(records[1])) +
-                            GzipMember(FormatWarcRecord(records[3]));
+  const std::string mixed =
+      GzipMember(FormatWarcRecord(records[0]) + FormatWarcRecord(records[1])) +
+      GzipMember(FormatWarcRecord(records[3]));
   Read m = ReadWarc(mixed, Packing::kGzip, 7, 1 << 20, "m.warc.gz");
   ASSERT_EQ(m.docs.size(), 2u);
   EXPECT_EQ(m.docs[0].location, absl::StrCat("m.warc.gz@0+", FormatWarcRecord(records[0]).size()));
-  EXPECT_EQ(m.docs[1].location,
-            absl::StrCat("m.warc.gz@",
-                         GzipMember(FormatWarcRecord(records[0]) + FormatWarcRecord(records[1]))
-                             .size()));
+  EXPECT_EQ(
+      m.docs[1].location,
+      absl::StrCat("m.warc.gz@",
+                   GzipMember(FormatWarcRecord(records[0]) + FormatWarcRecord(records[1])).size()));
 }
 
 // ---- Bad records --------------------------------------------------------------------------------
@@ -335,8 +333,8 @@ TEST(WarcTest, WrongContentLengthIsReportedAndTheNextRecordsAreRead) {
   too_short.content_length = too_short.block.size() - 10;
   WarcRecord too_long = HtmlResponse(4);
   too_long.content_length = too_long.block.size() + 500;  // reaches into the next record
-  std::vector<WarcRecord> records = {HtmlResponse(1), too_short, HtmlResponse(3), too_long,
-                                     HtmlResponse(5), HtmlResponse(6)};
+  std::vector<WarcRecord> records = {HtmlResponse(1), too_short,       HtmlResponse(3),
+                                     too_long,        HtmlResponse(5), HtmlResponse(6)};
   for (Packing packing : {Packing::kPlain, Packing::kGzip}) {
     const bool gzip = packing == Packing::kGzip;
     SCOPED_TRACE(gzip ? "gzip per record" : "plain");
@@ -348,16 +346,15 @@ TEST(WarcTest, WrongContentLengthIsReportedAndTheNextRecordsAreRead) {
     // The bad record is skipped to the start of the next one (its size in the decompressed file).
     EXPECT_THAT(
         read.Messages(),
-        ElementsAre(absl::StrCat(path, "@", offsets[1], ": Content-Length ",
-                                 too_short.block.size() - 10,
-                                 " does not match the record (no \"\\r\\n\\r\\n\" and next record "
-                                 "after it); skipped ",
-                                 FormatWarcRecord(too_short).size(), " bytes to the next record"),
-                    absl::StrCat(path, "@", offsets[3], ": Content-Length ",
-                                 too_long.block.size() + 500,
-                                 " does not match the record (no \"\\r\\n\\r\\n\" and next record "
-                                 "after it); skipped ",
-                                 FormatWarcRecord(too_long).size(), " bytes to the next record")));
+        ElementsAre(
+            absl::StrCat(path, "@", offsets[1], ": Content-Length ", too_short.block.size() - 10,
+                         " does not match the record (no \"\\r\\n\\r\\n\" and next record "
+                         "after it); skipped ",
+                         FormatWarcRecord(too_short).size(), " bytes to the next record"),
+            absl::StrCat(path, "@", offsets[3], ": Content-Length ", too_long.block.size() + 500,
+                         " does not match the record (no \"\\r\\n\\r\\n\" and next record "
+                         "after it); skipped ",
+                         FormatWarcRecord(too_long).size(), " bytes to the next record")));
     ASSERT_EQ(read.problems.size(), 2u);
     EXPECT_EQ(read.problems[0].location, absl::StrCat(path, "@", offsets[1]));
     EXPECT_TRUE(read.problems[0].skipped);
@@ -388,8 +385,8 @@ TEST(WarcTest, TruncatedRecordAtTheEnd) {
   EXPECT_THAT(no_trailer.Messages(), ElementsAre());
   // gzip: the last member cut short is the decoder's problem; the first record stands.
   const std::string gzip = WarcFile(records, true);
-  Read gz = ReadWarc(gzip.substr(0, gzip.size() - 50), Packing::kGzip, SIZE_MAX, 1 << 20,
-                     "f.warc.gz");
+  Read gz =
+      ReadWarc(gzip.substr(0, gzip.size() - 50), Packing::kGzip, SIZE_MAX, 1 << 20, "f.warc.gz");
   EXPECT_THAT(gz.Ids(), ElementsAre(RecordId(1)));
   ASSERT_EQ(gz.problems.size(), 1u);
   EXPECT_EQ(gz.problems[0].location, "f.warc.gz");
@@ -408,8 +405,8 @@ TEST(WarcTest, GarbageAndBadHeadersAreSkipped) {
   no_id.record_id.clear();
   std::string file = "junk before\r\n";
   std::vector<uint64_t> starts;
-  for (const WarcRecord& record : {HtmlResponse(1), no_length, bad_length, no_colon, no_id,
-                                   HtmlResponse(6)}) {
+  for (const WarcRecord& record :
+       {HtmlResponse(1), no_length, bad_length, no_colon, no_id, HtmlResponse(6)}) {
     starts.push_back(file.size());
     std::string bytes = FormatWarcRecord(record);
     if (&record == &no_colon) {
@@ -441,18 +438,17 @@ TEST(WarcTest, OversizedRecordsAreSkippedWithoutHoldingThem) {
   WarcRecord large_page = ResponseRecord(RecordId(2), "https://example.com/2",
                                          HttpResponse(200, "text/html", NewsPageHtml(big)));
   // A large image is not a document: no report, whatever its size (beyond the 1 MiB held).
-  WarcRecord large_image = ResponseRecord(
-      RecordId(3), "https://example.com/3.jpg",
-      HttpResponse(200, "image/jpeg", std::string(3 << 20, '\xAB')));
+  WarcRecord large_image =
+      ResponseRecord(RecordId(3), "https://example.com/3.jpg",
+                     HttpResponse(200, "image/jpeg", std::string(3 << 20, '\xAB')));
   std::vector<WarcRecord> records = {HtmlResponse(1), large_page, large_image, HtmlResponse(4)};
   const std::vector<uint64_t> offsets = RecordOffsets(records, false);
   Read read = ReadWarc(WarcFile(records, false), Packing::kPlain, SIZE_MAX,
                        /*max_document_bytes=*/4096);
   EXPECT_THAT(read.Ids(), ElementsAre(RecordId(1), RecordId(4)));
-  EXPECT_THAT(read.Messages(),
-              ElementsAre(absl::StrCat("f.warc@", offsets[1], ": response of ",
-                                       large_page.block.size(),
-                                       " bytes exceeds max_document_bytes (4096)")));
+  EXPECT_THAT(read.Messages(), ElementsAre(absl::StrCat(
+                                   "f.warc@", offsets[1], ": response of ", large_page.block.size(),
+                                   " bytes exceeds max_document_bytes (4096)")));
 }
 
 TEST(WarcTest, EmptyFileAndLineBreaksBetweenRecords) {
@@ -475,8 +471,11 @@ TEST(WarcTest, StreamingEqualsOneShot) {
   // and problems as one read.
   WarcRecord too_long = HtmlResponse(3);
   too_long.content_length = too_long.block.size() + 77;
-  std::vector<WarcRecord> records = {WarcInfoRecord(RecordId(100)), HtmlResponse(1),
-                                     HtmlResponse(2), too_long, HtmlResponse(4),
+  std::vector<WarcRecord> records = {WarcInfoRecord(RecordId(100)),
+                                     HtmlResponse(1),
+                                     HtmlResponse(2),
+                                     too_long,
+                                     HtmlResponse(4),
                                      ConversionRecord(RecordId(5), "https://x.example/5", "نص")};
   const uint64_t seed = naql::testing::TestSeed();
   SCOPED_TRACE(absl::StrCat("seed ", seed, " (NAQL_TEST_SEED overrides)"));
@@ -594,8 +593,8 @@ TEST(WarcReaderTest, DirectoriesOfArchivesAreReadAndRereadable) {
   EXPECT_TRUE(run.reader->Rereadable(3));   // WET, one record per member
   EXPECT_FALSE(run.reader->Rereadable(4));  // zstd
   EXPECT_EQ(run.docs[4].location, absl::StrCat(dir.path(), "/crawl/c.warc.gz@0"));
-  EXPECT_EQ(run.docs[5].location, absl::StrCat(dir.path(), "/crawl/c.warc.gz@0+",
-                                               FormatWarcRecord(c[0]).size()));
+  EXPECT_EQ(run.docs[5].location,
+            absl::StrCat(dir.path(), "/crawl/c.warc.gz@0+", FormatWarcRecord(c[0]).size()));
   for (size_t i = 0; i < run.docs.size(); ++i) {
     if (!run.reader->Rereadable(run.locators[i].input)) continue;
     SCOPED_TRACE(run.docs[i].location);

@@ -57,9 +57,10 @@ constexpr size_t kMaxLegacyName = 6;
 const NamedReference* FindReference(absl::string_view name) {
   const NamedReference* begin = std::begin(kNamedReferences);
   const NamedReference* end = std::end(kNamedReferences);
-  const NamedReference* it = std::lower_bound(
-      begin, end, name,
-      [](const NamedReference& row, absl::string_view key) { return absl::string_view(row.name) < key; });
+  const NamedReference* it =
+      std::lower_bound(begin, end, name, [](const NamedReference& row, absl::string_view key) {
+        return absl::string_view(row.name) < key;
+      });
   return it != end && absl::string_view(it->name) == name ? it : nullptr;
 }
 
@@ -86,6 +87,12 @@ constexpr auto kByteClass = [] {
   return table;
 }();
 
+// memchr over [p, end), also for an empty range (whose pointers may be null).
+inline const char* FindByte(const char* p, const char* end, char c) {
+  return p < end ? static_cast<const char*>(std::memchr(p, c, static_cast<size_t>(end - p)))
+                 : nullptr;
+}
+
 inline bool IsHtmlSpace(char c) { return kByteClass[static_cast<unsigned char>(c)] == kSpace; }
 inline bool IsAsciiAlpha(char c) { return absl::ascii_isalpha(static_cast<unsigned char>(c)); }
 inline bool IsAsciiAlnum(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)); }
@@ -93,20 +100,20 @@ inline bool IsAsciiAlnum(char c) { return absl::ascii_isalnum(static_cast<unsign
 // ---- Tags ---------------------------------------------------------------------------------------
 
 enum TagFlag : uint32_t {
-  kIgnored = 1u << 0,     // html, head, body: their tags change nothing here
-  kBlock = 1u << 1,       // starts and ends a line
-  kDropped = 1u << 2,     // its text is never shown
-  kChrome = 1u << 3,      // page chrome: dropped unless keep_page_chrome
-  kRawText = 1u << 4,     // content is text up to its end tag (RAWTEXT, script data)
-  kRcdata = 1u << 5,      // content is text with character references up to its end tag
-  kPlaintext = 1u << 6,   // everything after the start tag is text
-  kVoid = 1u << 7,        // never has content or an end tag
-  kClosesP = 1u << 8,     // its start tag closes an open <p> in button scope
-  kScope = 1u << 9,       // boundary of the default scope
-  kTableScope = 1u << 10, // boundary of table scope
-  kButton = 1u << 11,     // extra boundary of button scope
-  kList = 1u << 12,       // ol, ul
-  kForeign = 1u << 13,    // svg, math: self-closing tags are honoured, no raw text inside
+  kIgnored = 1u << 0,      // html, head, body: their tags change nothing here
+  kBlock = 1u << 1,        // starts and ends a line
+  kDropped = 1u << 2,      // its text is never shown
+  kChrome = 1u << 3,       // page chrome: dropped unless keep_page_chrome
+  kRawText = 1u << 4,      // content is text up to its end tag (RAWTEXT, script data)
+  kRcdata = 1u << 5,       // content is text with character references up to its end tag
+  kPlaintext = 1u << 6,    // everything after the start tag is text
+  kVoid = 1u << 7,         // never has content or an end tag
+  kClosesP = 1u << 8,      // its start tag closes an open <p> in button scope
+  kScope = 1u << 9,        // boundary of the default scope
+  kTableScope = 1u << 10,  // boundary of table scope
+  kButton = 1u << 11,      // extra boundary of button scope
+  kList = 1u << 12,        // ol, ul
+  kForeign = 1u << 13,     // svg, math: self-closing tags are honoured, no raw text inside
   kIsP = 1u << 14,
   kIsLi = 1u << 15,
   kIsDdDt = 1u << 16,
@@ -279,7 +286,7 @@ struct Tag {
   size_t length = 0;        // of the whole name
   uint32_t hash = kFnvBasis;
   bool self_closing = false;
-  bool hidden = false;  // has the `hidden` attribute
+  bool hidden = false;       // has the `hidden` attribute
   bool chrome_role = false;  // role="navigation|banner|contentinfo|complementary"
   absl::string_view name() const { return absl::string_view(lower, std::min(length, kMaxTagName)); }
 };
@@ -331,7 +338,7 @@ const char* ReadAttributes(const char* p, const char* end, bool* self_closing,
       if (p == end) return nullptr;
       if (*p == '"' || *p == '\'') {
         const char quote = *p++;
-        const char* close = static_cast<const char*>(std::memchr(p, quote, end - p));
+        const char* close = FindByte(p, end, quote);
         if (close == nullptr) return nullptr;
         value = absl::string_view(p, static_cast<size_t>(close - p));
         p = close + 1;
@@ -347,7 +354,7 @@ const char* ReadAttributes(const char* p, const char* end, bool* self_closing,
 
 // Skips to the byte after the next '>' (or to the end): doctypes, bogus comments, tags not read.
 const char* SkipToGreater(const char* q, const char* end) {
-  const char* close = static_cast<const char*>(std::memchr(q, '>', end - q));
+  const char* close = FindByte(q, end, '>');
   return close == nullptr ? end : close + 1;
 }
 
@@ -367,7 +374,7 @@ bool IsChromeRole(absl::string_view value) {
 // whitespace, '/' or '>'. Returns its '<', or `end`.
 const char* FindRawTextEnd(const char* p, const char* end, absl::string_view lower) {
   while (true) {
-    p = static_cast<const char*>(std::memchr(p, '<', end - p));
+    p = FindByte(p, end, '<');
     if (p == nullptr) return end;
     const size_t rest = static_cast<size_t>(end - p);
     if (rest >= lower.size() + 2 && p[1] == '/' &&
@@ -492,7 +499,7 @@ const char* DecodeReference(const char* p, const char* end, TextSink* sink) {
 // Text with character references (RCDATA content such as a title) into `sink`.
 void DecodeText(const char* p, const char* end, TextSink* sink) {
   while (p < end) {
-    const char* amp = static_cast<const char*>(std::memchr(p, '&', end - p));
+    const char* amp = FindByte(p, end, '&');
     if (amp == nullptr) amp = end;
     sink->Text(p, amp);
     if (amp == end) break;
@@ -506,9 +513,7 @@ void DecodeText(const char* p, const char* end, TextSink* sink) {
 
 class HtmlTextExtractor::Tokenizer {
  public:
-  explicit Tokenizer(const HtmlTextOptions& options) : options_(options) {
-    stack_.reserve(64);
-  }
+  explicit Tokenizer(const HtmlTextOptions& options) : options_(options) { stack_.reserve(64); }
 
   void Run(absl::string_view html, std::string* text, std::string* title) {
     text_.Reset(text);
@@ -523,7 +528,7 @@ class HtmlTextExtractor::Tokenizer {
     const char* const end = p + html.size();
     while (p < end) {
       if (dropped_ > 0) {
-        p = static_cast<const char*>(std::memchr(p, '<', end - p));
+        p = FindByte(p, end, '<');
         if (p == nullptr) break;
         p = Markup(p, end);
         continue;
@@ -598,13 +603,13 @@ class HtmlTextExtractor::Tokenizer {
     }
     Tag tag;
     q = ReadTagName(q, end, &tag);
-    q = ReadAttributes(q, end, &tag.self_closing, [&tag](absl::string_view name,
-                                                         absl::string_view value) {
-      if (name.size() == 6 && absl::EqualsIgnoreCase(name, "hidden")) tag.hidden = true;
-      if (name.size() == 4 && absl::EqualsIgnoreCase(name, "role") && IsChromeRole(value)) {
-        tag.chrome_role = true;
-      }
-    });
+    q = ReadAttributes(
+        q, end, &tag.self_closing, [&tag](absl::string_view name, absl::string_view value) {
+          if (name.size() == 6 && absl::EqualsIgnoreCase(name, "hidden")) tag.hidden = true;
+          if (name.size() == 4 && absl::EqualsIgnoreCase(name, "role") && IsChromeRole(value)) {
+            tag.chrome_role = true;
+          }
+        });
     if (q == nullptr) return end;
     return StartTag(tag, q, end);
   }
@@ -733,8 +738,8 @@ class HtmlTextExtractor::Tokenizer {
   TextSink title_;
   bool title_seen_ = false;
   std::vector<Open> stack_;
-  uint32_t dropped_ = 0;  // open elements whose text is dropped
-  uint32_t foreign_ = 0;  // open svg / math elements
+  uint32_t dropped_ = 0;                                   // open elements whose text is dropped
+  uint32_t foreign_ = 0;                                   // open svg / math elements
   std::array<uint32_t, kHashBuckets + 1> open_by_hash_{};  // open elements by hash & 255
   std::array<uint32_t, 32> open_by_group_{};  // open elements by group flag (bit index)
 };
@@ -753,13 +758,27 @@ std::string CanonicalCharset(absl::string_view label, bool from_meta) {
       "utf-8", "utf8", "unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"};
   static constexpr absl::string_view kWindows1256Labels[] = {"windows-1256", "cp1256", "x-cp1256"};
   static constexpr absl::string_view kIso88596Labels[] = {
-      "iso-8859-6", "arabic",           "asmo-708",       "csiso88596e",    "csiso88596i",
-      "csisolatinarabic", "ecma-114",   "iso-8859-6-e",   "iso-8859-6-i",   "iso-ir-127",
-      "iso8859-6",  "iso88596",         "iso_8859-6",     "iso_8859-6:1987"};
-  static constexpr absl::string_view kWindows1252Labels[] = {
-      "ansi_x3.4-1968", "ascii",      "cp1252",     "cp819",      "csisolatin1", "ibm819",
-      "iso-8859-1",     "iso-ir-100", "iso8859-1",  "iso88591",   "iso_8859-1",  "iso_8859-1:1987",
-      "l1",             "latin1",     "us-ascii",   "windows-1252", "x-cp1252",  "x-user-defined"};
+      "iso-8859-6",       "arabic",   "asmo-708",     "csiso88596e",    "csiso88596i",
+      "csisolatinarabic", "ecma-114", "iso-8859-6-e", "iso-8859-6-i",   "iso-ir-127",
+      "iso8859-6",        "iso88596", "iso_8859-6",   "iso_8859-6:1987"};
+  static constexpr absl::string_view kWindows1252Labels[] = {"ansi_x3.4-1968",
+                                                             "ascii",
+                                                             "cp1252",
+                                                             "cp819",
+                                                             "csisolatin1",
+                                                             "ibm819",
+                                                             "iso-8859-1",
+                                                             "iso-ir-100",
+                                                             "iso8859-1",
+                                                             "iso88591",
+                                                             "iso_8859-1",
+                                                             "iso_8859-1:1987",
+                                                             "l1",
+                                                             "latin1",
+                                                             "us-ascii",
+                                                             "windows-1252",
+                                                             "x-cp1252",
+                                                             "x-user-defined"};
   auto in = [&lower](auto& labels) {
     return std::find(std::begin(labels), std::end(labels), lower) != std::end(labels);
   };
@@ -808,7 +827,7 @@ std::string SniffMetaCharset(absl::string_view html) {
   const char* p = html.data();
   const char* const end = p + html.size();
   while (true) {
-    p = static_cast<const char*>(std::memchr(p, '<', end - p));
+    p = FindByte(p, end, '<');
     if (p == nullptr || p + 1 >= end) return std::string();
     const char* q = p + 1;
     if (end - q >= 3 && q[0] == '!' && q[1] == '-' && q[2] == '-') {
@@ -899,9 +918,8 @@ struct HtmlTextExtractor::Converters {
 
 absl::Status HtmlTextOptions::Validate() const {
   if (prescan_bytes < 64 || prescan_bytes > (1u << 20)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("HtmlTextOptions::prescan_bytes must be in [64, 1048576], got ",
-                     prescan_bytes));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "HtmlTextOptions::prescan_bytes must be in [64, 1048576], got ", prescan_bytes));
   }
   if (max_depth < 16 || max_depth > 65536) {
     return absl::InvalidArgumentError(
@@ -930,6 +948,7 @@ HtmlTextExtractor::~HtmlTextExtractor() = default;
 absl::StatusOr<absl::string_view> HtmlTextExtractor::Decode(absl::string_view bytes,
                                                             absl::string_view declared_charset,
                                                             bool is_html, std::string* charset) {
+  if (decoded_.capacity() > (16u << 20)) std::string().swap(decoded_);  // after a huge page
   std::string name;
   // 1. Byte order mark.
   if (bytes.size() >= 3 && bytes.substr(0, 3) == "\xEF\xBB\xBF") {

@@ -274,25 +274,27 @@ uint32_t BucketBits(uint64_t num_entries) {
   return q;
 }
 
-uint32_t RemainderBits(uint32_t bucket_bits) {
-  return std::min<uint32_t>(kPostingRemainderBits, 64 - bucket_bits);
-}
-
 }  // namespace
 
-void SortPostings(std::vector<PostingEntry>* entries) {
-  const uint32_t kept = BucketBits(entries->size()) + RemainderBits(BucketBits(entries->size()));
-  // LSD radix sort on the top `kept` bits rounded up to whole 12-bit digits; stable, so entries
-  // equal in those bits keep their input order.
+uint32_t PostingRemainderBits(uint64_t num_entries, uint32_t num_docs, uint32_t wanted) {
+  // An entry (remainder and document) must fit the 57 bits one unaligned 8-byte load always holds.
+  return std::min({wanted, 64 - BucketBits(num_entries), 57 - BitsFor(num_docs)});
+}
+
+void SortPostings(std::vector<PostingEntry>* entries, uint32_t num_docs, uint32_t remainder_bits) {
+  const uint64_t n = entries->size();
+  const uint32_t kept = BucketBits(n) + PostingRemainderBits(n, num_docs, remainder_bits);
+  // LSD radix sort on the top `kept` bits, 12 bits a pass; stable, so entries equal in those bits
+  // keep their input order.
   constexpr uint32_t kDigitBits = 12;
   const uint32_t passes = (kept + kDigitBits - 1) / kDigitBits;
+  auto key = [kept](uint64_t hash) { return kept == 0 ? 0 : hash >> (64 - kept); };
   std::vector<PostingEntry> buffer(entries->size());
   std::vector<uint32_t> counts(size_t{1} << kDigitBits);
-  const uint32_t base_shift = 64 - passes * kDigitBits;  // the digits cover the top passes·12 bits
   for (uint32_t pass = 0; pass < passes; ++pass) {
-    const uint32_t shift = base_shift + pass * kDigitBits;
+    const uint32_t shift = pass * kDigitBits;
     std::fill(counts.begin(), counts.end(), 0);
-    for (const PostingEntry& e : *entries) ++counts[(e.hash >> shift) & ((1u << kDigitBits) - 1)];
+    for (const PostingEntry& e : *entries) ++counts[(key(e.hash) >> shift) & ((1u << kDigitBits) - 1)];
     uint32_t sum = 0;
     for (uint32_t& c : counts) {
       const uint32_t here = c;
@@ -300,17 +302,17 @@ void SortPostings(std::vector<PostingEntry>* entries) {
       sum += here;
     }
     for (const PostingEntry& e : *entries) {
-      buffer[counts[(e.hash >> shift) & ((1u << kDigitBits) - 1)]++] = e;
+      buffer[counts[(key(e.hash) >> shift) & ((1u << kDigitBits) - 1)]++] = e;
     }
     entries->swap(buffer);
   }
 }
 
 void EncodePostingTable(absl::Span<const PostingEntry> sorted, uint32_t num_docs,
-                        std::string* out) {
+                        uint32_t remainder_bits, std::string* out) {
   const uint64_t n = sorted.size();
   const uint32_t q = BucketBits(n);
-  const uint32_t r = RemainderBits(q);
+  const uint32_t r = PostingRemainderBits(n, num_docs, remainder_bits);
   const uint32_t d = BitsFor(num_docs);
   const uint32_t shift = 64 - q - r;
   ByteWriter w(out);
@@ -333,7 +335,7 @@ void EncodePostingTable(absl::Span<const PostingEntry> sorted, uint32_t num_docs
   const size_t start = out->size();
   out->append(packed_bytes + 8, '\0');
   char* packed = out->data() + start;
-  const uint64_t remainder_mask = (uint64_t{1} << r) - 1;  // r <= 13
+  const uint64_t remainder_mask = (uint64_t{1} << r) - 1;  // r <= 56
   for (uint64_t i = 0; i < n; ++i) {
     const uint64_t value =
         ((sorted[i].hash >> shift) & remainder_mask) | static_cast<uint64_t>(sorted[i].doc) << r;
@@ -346,7 +348,7 @@ void EncodePostingTable(absl::Span<const PostingEntry> sorted, uint32_t num_docs
 }
 
 absl::Status PostingTable::Parse(absl::string_view section, uint32_t num_docs,
-                                 PostingTable* table) {
+                                 uint32_t remainder_bits, PostingTable* table) {
   auto corrupt = [](absl::string_view what) {
     return absl::DataLossError(absl::StrCat("posting table: ", what));
   };
@@ -358,7 +360,9 @@ absl::Status PostingTable::Parse(absl::string_view section, uint32_t num_docs,
   }
   if (reserved != 0) return corrupt("reserved field is not zero");
   if (n > UINT32_MAX) return corrupt("too many entries");
-  if (q != BucketBits(n) || r != RemainderBits(q)) return corrupt("inconsistent bucket layout");
+  if (q != BucketBits(n) || r != PostingRemainderBits(n, num_docs, remainder_bits)) {
+    return corrupt("inconsistent bucket layout");
+  }
   if (d != BitsFor(num_docs)) return corrupt("document field width does not match the segment");
   const uint64_t buckets = uint64_t{1} << q;
   const uint64_t directory_bytes = 4 * (buckets + 1);
@@ -382,7 +386,7 @@ absl::Status PostingTable::Parse(absl::string_view section, uint32_t num_docs,
   table->doc_bits_ = d;
   table->remainder_shift_ = 64 - q - r;
   table->entry_bits_ = r + d;
-  table->remainder_mask_ = (uint64_t{1} << r) - 1;  // r <= 13, d <= 32: an entry fits 45 bits
+  table->remainder_mask_ = (uint64_t{1} << r) - 1;  // r + d <= 57
   table->entry_mask_ = (uint64_t{1} << (r + d)) - 1;
   table->directory_ = directory;
   table->packed_ = directory + directory_bytes;

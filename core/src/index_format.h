@@ -161,8 +161,8 @@ size_t UnpackTextTo(absl::string_view in, char* out);
 //
 // A multimap from 64-bit hashes to document numbers, sorted by hash and stored compactly. Entries
 // fall into 2^q buckets by the top q bits of their hash (q chosen so that a bucket holds 16 to 32
-// entries on average); each entry keeps only the next r = 13 bits (the "remainder") and its
-// document number in d bits, packed at (r + d) bits per entry. A lookup reads the bucket's range
+// entries on average); each entry keeps only the next r bits (the "remainder", 13 in the large
+// tables) and its document number in d bits, packed at (r + d) bits per entry. A lookup reads the bucket's range
 // from a directory of 2^q + 1 entry indices and binary-searches the remainders. A hash matches
 // every entry of its bucket with the same remainder: entries of other hashes match with
 // probability 2^-13 each, so about bucket size / 2^13 (at most 1/256) false matches per lookup,
@@ -175,17 +175,28 @@ struct PostingEntry {
   uint32_t doc;
 };
 
-inline constexpr uint32_t kPostingRemainderBits = 13;
+// Remainder bits of each table. The LSH and passage tables, the large ones, keep 13: their false
+// matches only add candidates, which the exact re-check removes, and document frequencies near
+// --max-df are recounted exactly (index_query.cc). The line table, small, keeps 32 (or what fits),
+// so that boilerplate counts are exact but for a chance of 2^-27 per lookup.
+inline constexpr uint32_t kLshRemainderBits = 13;
+inline constexpr uint32_t kPassageRemainderBits = 13;
+inline constexpr uint32_t kLineRemainderBits = 32;
 inline constexpr size_t kPostingHeaderBytes = 24;
 
-// Sorts `entries` by the top bits of their hash that the table keeps (rounded up to whole radix
-// digits) — a stable radix sort, so entries equal in those bits keep their order: ascending doc
-// when they were appended in doc order. Requires fewer than 2^32 entries.
-void SortPostings(std::vector<PostingEntry>* entries);
+// The remainder bits a table of `num_entries` entries over `num_docs` documents keeps when
+// `wanted` are asked for: at most 64 - q, and at most 57 - d so that an entry fits one 8-byte load.
+uint32_t PostingRemainderBits(uint64_t num_entries, uint32_t num_docs, uint32_t wanted);
 
-// Encodes entries already sorted by SortPostings(). Requires every doc < num_docs.
+// Sorts `entries` by the top bits of their hash that the table keeps — a stable radix sort, so
+// entries equal in those bits keep their order: ascending doc when they were appended in doc
+// order. Requires fewer than 2^32 entries.
+void SortPostings(std::vector<PostingEntry>* entries, uint32_t num_docs, uint32_t remainder_bits);
+
+// Encodes entries already sorted by SortPostings() with the same arguments. Requires every
+// doc < num_docs.
 void EncodePostingTable(absl::Span<const PostingEntry> sorted, uint32_t num_docs,
-                        std::string* out);
+                        uint32_t remainder_bits, std::string* out);
 
 class PostingTable {
  public:
@@ -195,7 +206,8 @@ class PostingTable {
   // inconsistent (q > 32, r = 0, q + r > 64, d too small or large for num_docs, sizes that do not
   // add up, a directory that is not non-decreasing from 0 to the entry count). Entries are checked
   // when looked up. `section` must outlive the table.
-  static absl::Status Parse(absl::string_view section, uint32_t num_docs, PostingTable* table);
+  static absl::Status Parse(absl::string_view section, uint32_t num_docs, uint32_t remainder_bits,
+                            PostingTable* table);
 
   // Calls fn(doc) for every entry whose bucket and remainder equal those of `hash`, in table
   // order. Returns false (after calling fn for the entries before it) when an entry's document

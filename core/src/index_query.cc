@@ -11,7 +11,8 @@
 //      the documents sharing a passage fingerprint whose document frequency — live indexed
 //      documents holding it, summed over segments, plus the query documents holding it — is at
 //      most max_df (a fingerprint in more documents is boilerplate: the scanner drops it too),
-//      with at least min_shared such fingerprints in common.
+//      with at least min_shared such fingerprints in common. A count that exceeds max_df by at
+//      most 2 may owe the excess to false table matches: it is recounted exactly (PassageKept).
 //   3. The tables keep 16-bit remainders (index_format.h), so a candidate may be false. Each one
 //      is loaded, fingerprinted exactly (its boilerplate lines found as in step 1), and kept only
 //      if it shares an exact band key (when LSH proposed it) or min_shared exact undropped
@@ -346,7 +347,7 @@ class IndexSearcher::Impl {
     for (const absl::Status& s : status) NAQL_RETURN_IF_ERROR(s);
 
     // 2. Candidates among the query documents.
-    if (options_.scan_new) NAQL_RETURN_IF_ERROR(FindNewCandidates(&batch, stats));
+    if (options_.scan_new) NAQL_RETURN_IF_ERROR(FindNewCandidates(&batch, &workers, stats));
 
     // 3. Per query document, in windows whose findings go to the sink in order.
     std::vector<std::vector<Finding>> findings;
@@ -377,7 +378,8 @@ class IndexSearcher::Impl {
   }
 
   // scan_new: the query documents' passage document frequencies and their candidate pairs.
-  absl::Status FindNewCandidates(Batch* batch, QueryStats* stats) const {
+  absl::Status FindNewCandidates(Batch* batch, std::vector<Worker>* workers,
+                                 QueryStats* stats) const {
     const size_t n = batch->query.size();
     const uint32_t bands = params_.lsh.bands;
     const unsigned threads = std::max(1u, options_.threads);
@@ -417,20 +419,32 @@ class IndexSearcher::Impl {
       i = j;
     }
     if (options_.find_partial) {
-      // The indexed documents holding each hash shared by two or more query documents.
-      std::vector<uint32_t> index_df(shared.size());
+      // Whether each hash shared by two or more query documents is kept, counting the indexed
+      // documents holding it too.
+      std::vector<uint8_t> kept(shared.size());
       std::vector<absl::Status> status(shared.size());
-      std::vector<std::vector<uint32_t>> buffers(threads);
+      std::vector<QueryStats> worker_stats(threads);
       internal::ParallelFor(shared.size(), threads, [&](size_t k, unsigned w) {
-        buffers[w].clear();
-        status[k] = LookupPassage(entries[shared[k].first].first, &buffers[w]);
-        index_df[k] = static_cast<uint32_t>(buffers[w].size());
+        Worker& worker = (*workers)[w];
+        worker.hits.clear();
+        const uint64_t hash = entries[shared[k].first].first;
+        status[k] = LookupPassage(hash, &worker.hits);
+        if (!status[k].ok()) return;
+        absl::StatusOr<bool> keep =
+            PassageKept(hash, worker.hits, shared[k].second - shared[k].first, *batch, 0, &worker,
+                        &worker_stats[w]);
+        if (!keep.ok()) {
+          status[k] = keep.status();
+          return;
+        }
+        kept[k] = *keep;
       });
       for (const absl::Status& s : status) NAQL_RETURN_IF_ERROR(s);
+      for (const QueryStats& w : worker_stats) stats->block_reads += w.block_reads;
       std::vector<uint64_t> passage_pairs;
       for (size_t k = 0; k < shared.size(); ++k) {
         const auto [first, end] = shared[k];
-        if (index_df[k] + (end - first) > options_.passage.max_df) continue;
+        if (!kept[k]) continue;
         for (size_t x = first; x < end; ++x) {
           for (size_t y = x + 1; y < end; ++y) {
             passage_pairs.push_back(static_cast<uint64_t>(entries[x].second) << 32 |
@@ -494,6 +508,49 @@ class IndexSearcher::Impl {
     return absl::OkStatus();
   }
 
+  // Whether indexed document `doc` holds passage fingerprint `hash` outside its boilerplate lines
+  // (the scanner counts only those in a fingerprint's document frequency), for query document j.
+  absl::StatusOr<bool> HoldsPassage(uint32_t doc, uint64_t hash, const Batch& batch, size_t j,
+                                    Worker* w, QueryStats* stats) const {
+    NAQL_RETURN_IF_ERROR(LoadIndexed(doc, w, stats, &w->loaded));
+    fingerprinter_.Fingerprint(w->loaded.text, &w->scratch, &w->candidate);
+    w->ranges.clear();
+    if (options_.remove_boilerplate) {
+      KeyedLines(w->loaded.text, w->loaded.meta.source, w->scratch.tokens, &w->lines);
+      NAQL_RETURN_IF_ERROR(BoilerplateRanges(
+          w->lines, [&](uint64_t key) { return QueryLineCount(batch, j, key); }, &w->bucket,
+          &w->ranges));
+    }
+    for (const PassageFingerprint& p : w->candidate.passages) {
+      if (p.hash == hash && !OverlapsAny(w->ranges, p.position,
+                                         p.position + params_.signature.shingle_size)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Whether passage fingerprint `hash` is kept: its document frequency — the live indexed
+  // documents holding it plus `query_count` query documents — is at most max_df. `hits` are the
+  // table's matches, which may include a false one (13-bit remainders) in about one lookup in
+  // 300. A count over max_df by at most kDfMargin is therefore recounted exactly, document by
+  // document; a larger excess is beyond chance (three false matches in one lookup: about 10^-8).
+  absl::StatusOr<bool> PassageKept(uint64_t hash, absl::Span<const uint32_t> hits,
+                                   uint64_t query_count, const Batch& batch, size_t j, Worker* w,
+                                   QueryStats* stats) const {
+    constexpr uint64_t kDfMargin = 2;
+    const uint64_t max_df = options_.passage.max_df;
+    if (hits.size() + query_count <= max_df) return true;
+    if (hits.size() + query_count > max_df + kDfMargin) return false;
+    uint64_t df = query_count;
+    for (uint32_t doc : hits) {
+      NAQL_ASSIGN_OR_RETURN(bool holds, HoldsPassage(doc, hash, batch, j, w, stats));
+      df += holds;
+      if (df > max_df) return false;
+    }
+    return true;
+  }
+
   // Analyzes `text` for alignment with its boilerplate words masked (salt: its report number).
   void AnalyzeMasked(absl::string_view text, absl::Span<const TokenRange> boilerplate, uint64_t salt,
                      AnalyzedText* out) const {
@@ -528,14 +585,15 @@ class IndexSearcher::Impl {
       for (const PassageFingerprint& p : fp.passages) {
         const size_t before = w->hits.size();
         NAQL_RETURN_IF_ERROR(LookupPassage(p.hash, &w->hits));
-        uint64_t df = w->hits.size() - before;
+        uint64_t query_count = 1;
         if (options_.scan_new) {
           auto it = batch.passage_df.find(p.hash);
-          df += it == batch.passage_df.end() ? 1 : it->second;
-        } else {
-          df += 1;
+          if (it != batch.passage_df.end()) query_count = it->second;
         }
-        if (df > options_.passage.max_df) {
+        NAQL_ASSIGN_OR_RETURN(
+            bool kept, PassageKept(p.hash, absl::MakeConstSpan(w->hits).subspan(before),
+                                   query_count, batch, j, w, stats));
+        if (!kept) {
           w->hits.resize(before);
           ++stats->dropped_fingerprints;
           continue;

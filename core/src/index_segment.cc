@@ -5,9 +5,9 @@
 // Text layout. Documents are stored in the order of the connected components of "shares an LSH
 // band key" within the segment (components ordered by their first document), not in input order:
 // syndicated copies of one story then sit side by side in one block, where zstd turns each copy
-// after the first into a few long matches. On a crawl with one article in five a copy this makes
-// the stored texts about a quarter smaller at the same speed. The document table maps each
-// document to its block and offset, so the order costs nothing at lookup time.
+// after the first into a few long matches instead of meeting it again, if at all, in another
+// block. The document table maps each document to its block and offset, so the order costs
+// nothing at lookup time.
 
 #include "index_segment.h"
 
@@ -157,9 +157,9 @@ std::string SegmentBuilder::Finish(uint64_t segment_number) {
   record_offsets_.push_back(records_.size());  // sentinel: end of the last record
 
   // Tables. Sorting the LSH entries first gives the components for the text layout.
-  SortPostings(&lsh_);
-  SortPostings(&passages_);
-  SortPostings(&lines_);
+  SortPostings(&lsh_, num_docs, kLshRemainderBits);
+  SortPostings(&passages_, num_docs, kPassageRemainderBits);
+  SortPostings(&lines_, num_docs, kLineRemainderBits);
   std::sort(ids_.begin(), ids_.end(), [](const PostingEntry& x, const PostingEntry& y) {
     return x.hash != y.hash ? x.hash < y.hash : x.doc < y.doc;
   });
@@ -260,15 +260,15 @@ std::string SegmentBuilder::Finish(uint64_t segment_number) {
   end_section(SectionKind::kIds);
 
   begin_section(SectionKind::kLsh);
-  EncodePostingTable(lsh_, num_docs, &file);
+  EncodePostingTable(lsh_, num_docs, kLshRemainderBits, &file);
   end_section(SectionKind::kLsh);
 
   begin_section(SectionKind::kPassages);
-  EncodePostingTable(passages_, num_docs, &file);
+  EncodePostingTable(passages_, num_docs, kPassageRemainderBits, &file);
   end_section(SectionKind::kPassages);
 
   begin_section(SectionKind::kLines);
-  EncodePostingTable(lines_, num_docs, &file);
+  EncodePostingTable(lines_, num_docs, kLineRemainderBits, &file);
   end_section(SectionKind::kLines);
 
   begin_section(SectionKind::kBlocks);
@@ -427,17 +427,17 @@ absl::Status SegmentView::Parse(absl::string_view bytes, bool verify_sections, S
   view->documents_ = section_bytes(SectionKind::kDocuments).data();
   view->ids_ = section_bytes(SectionKind::kIds).data();
   if (absl::Status s = PostingTable::Parse(section_bytes(SectionKind::kLsh), view->num_docs_,
-                                           &view->lsh_);
+                                           kLshRemainderBits, &view->lsh_);
       !s.ok()) {
     return Corrupt(absl::StrCat("lsh ", s.message()));
   }
   if (absl::Status s = PostingTable::Parse(section_bytes(SectionKind::kPassages), view->num_docs_,
-                                           &view->passages_);
+                                           kPassageRemainderBits, &view->passages_);
       !s.ok()) {
     return Corrupt(absl::StrCat("passages ", s.message()));
   }
   if (absl::Status s = PostingTable::Parse(section_bytes(SectionKind::kLines), view->num_docs_,
-                                           &view->lines_);
+                                           kLineRemainderBits, &view->lines_);
       !s.ok()) {
     return Corrupt(absl::StrCat("lines ", s.message()));
   }

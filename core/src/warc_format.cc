@@ -130,8 +130,8 @@ absl::Status ParseWarcFields(absl::string_view header, WarcFields* fields) {
         length = length * 10 + static_cast<uint64_t>(c - '0');
       }
       if (!valid) {
-        status = absl::InvalidArgumentError(absl::StrCat(
-            "invalid Content-Length \"", absl::CHexEscape(value.substr(0, 40)), "\""));
+        status = absl::InvalidArgumentError(
+            absl::StrCat("invalid Content-Length \"", absl::CHexEscape(value.substr(0, 40)), "\""));
         return false;
       }
       fields->content_length = length;
@@ -326,7 +326,8 @@ class PreadStream : public ByteStream {
       : fd_(fd), offset_(offset), path_(path) {}
   absl::StatusOr<size_t> Read(char* buffer, size_t size) override {
     while (true) {
-      ssize_t n = ::pread(fd_, buffer, std::min<size_t>(size, 1u << 30), static_cast<off_t>(offset_));
+      ssize_t n =
+          ::pread(fd_, buffer, std::min<size_t>(size, 1u << 30), static_cast<off_t>(offset_));
       if (n < 0) {
         if (errno == EINTR) continue;
         return ErrnoToStatus(errno, absl::StrCat(path_, ": read failed at byte ", offset_));
@@ -372,6 +373,10 @@ class WarcInput::RecordParser {
   // True with doc's id, text and meta set when the record is a document; false when it is not
   // one (silently passed over); InvalidArgument with the <what> for a bad record.
   absl::StatusOr<bool> Parse(const WarcFields& fields, absl::string_view block, Document* doc) {
+    // Memory grown for a very large record is given back at the next one.
+    for (std::string* scratch : {&dechunked_, &inflated_, &page_.text, &page_.title}) {
+      if (scratch->capacity() > kShrinkAbove) std::string().swap(*scratch);
+    }
     absl::string_view payload;
     absl::string_view content_type;
     if (absl::EqualsIgnoreCase(fields.type, "response") &&
@@ -391,8 +396,8 @@ class WarcInput::RecordParser {
           absl::EqualsIgnoreCase(coding, "deflate")) {
         absl::Status inflated = InflateBody(payload, max_document_bytes_, &inflated_);
         if (!inflated.ok()) {
-          return absl::InvalidArgumentError(absl::StrCat("cannot decode Content-Encoding ",
-                                                         coding, " (", inflated.message(), ")"));
+          return absl::InvalidArgumentError(absl::StrCat("cannot decode Content-Encoding ", coding,
+                                                         " (", inflated.message(), ")"));
         }
         payload = inflated_;
       } else if (!coding.empty() && !absl::EqualsIgnoreCase(coding, "identity")) {
@@ -537,8 +542,7 @@ uint64_t WarcInput::Resync(size_t from) {
   while (true) {
     const size_t available = end_ - begin_;
     if (available > search_from) {
-      const absl::string_view window(buffer_.get() + begin_ + search_from,
-                                     available - search_from);
+      const absl::string_view window(buffer_.get() + begin_ + search_from, available - search_from);
       const size_t hit = window.find(kLineStart);
       if (hit != absl::string_view::npos) {
         const size_t at = search_from + hit + 1;
@@ -621,9 +625,9 @@ absl::StatusOr<bool> WarcInput::Next(Document* doc, DocumentLocator* locator) {
     if (available < kVersionPrefix.size() ||
         absl::string_view(buffer_.get() + begin_, kVersionPrefix.size()) != kVersionPrefix) {
       const std::string note = resync(1);
-      NAQL_RETURN_IF_ERROR(Problem(
-          location, absl::StatusCode::kInvalidArgument,
-          absl::StrCat("not a WARC record (no \"WARC/\" version line); ", note)));
+      NAQL_RETURN_IF_ERROR(
+          Problem(location, absl::StatusCode::kInvalidArgument,
+                  absl::StrCat("not a WARC record (no \"WARC/\" version line); ", note)));
       continue;
     }
 
@@ -647,9 +651,9 @@ absl::StatusOr<bool> WarcInput::Next(Document* doc, DocumentLocator* locator) {
         continue;
       }
       const std::string note = resync(1);
-      NAQL_RETURN_IF_ERROR(Problem(location, absl::StatusCode::kInvalidArgument,
-                                   absl::StrCat("header longer than ", kMaxWarcHeaderBytes,
-                                                " bytes; ", note)));
+      NAQL_RETURN_IF_ERROR(
+          Problem(location, absl::StatusCode::kInvalidArgument,
+                  absl::StrCat("header longer than ", kMaxWarcHeaderBytes, " bytes; ", note)));
       continue;
     }
     WarcFields fields;
@@ -670,10 +674,10 @@ absl::StatusOr<bool> WarcInput::Next(Document* doc, DocumentLocator* locator) {
       const absl::string_view prefix(buffer_.get() + begin_ + header_size,
                                      std::min<size_t>(peeked - header_size, length));
       if (candidate && length > max_document_bytes_ && parser_->MaybeDocument(fields, prefix)) {
-        NAQL_RETURN_IF_ERROR(Problem(
-            location, absl::StatusCode::kInvalidArgument,
-            absl::StrCat(absl::AsciiStrToLower(fields.type), " of ", length,
-                         " bytes exceeds max_document_bytes (", max_document_bytes_, ")")));
+        NAQL_RETURN_IF_ERROR(
+            Problem(location, absl::StatusCode::kInvalidArgument,
+                    absl::StrCat(absl::AsciiStrToLower(fields.type), " of ", length,
+                                 " bytes exceeds max_document_bytes (", max_document_bytes_, ")")));
       }
       Consume(header_size);
       const uint64_t skipped = Skip(length);
@@ -704,8 +708,8 @@ absl::StatusOr<bool> WarcInput::Next(Document* doc, DocumentLocator* locator) {
       size_t at = record_size;
       const absl::string_view trailer(buffer_.get() + begin_ + at,
                                       std::min(got - at, kTrailer.size()));
-      matches = got - at >= kTrailer.size() ? trailer == kTrailer
-                                            : absl::StartsWith(kTrailer, trailer);
+      matches =
+          got - at >= kTrailer.size() ? trailer == kTrailer : absl::StartsWith(kTrailer, trailer);
       at += trailer.size();
       while (matches) {
         const size_t more = Ensure(at + kVersionPrefix.size());
@@ -714,9 +718,9 @@ absl::StatusOr<bool> WarcInput::Next(Document* doc, DocumentLocator* locator) {
           if (eof_) break;  // only line breaks up to the end
           continue;
         }
-        matches = more - at >= kVersionPrefix.size() &&
-                  absl::string_view(buffer_.get() + begin_ + at, kVersionPrefix.size()) ==
-                      kVersionPrefix;
+        matches =
+            more - at >= kVersionPrefix.size() &&
+            absl::string_view(buffer_.get() + begin_ + at, kVersionPrefix.size()) == kVersionPrefix;
         break;
       }
     }
@@ -725,24 +729,24 @@ absl::StatusOr<bool> WarcInput::Next(Document* doc, DocumentLocator* locator) {
       const std::string note = resync(header_size);
       if (short_of_block && end_ == begin_ && eof_) {
         NAQL_RETURN_IF_ERROR(ReportCut(
-            location, absl::StrCat("truncated record: Content-Length ", length,
-                                   ", but the input ends ", got - header_size,
-                                   " bytes into the block")));
+            location,
+            absl::StrCat("truncated record: Content-Length ", length, ", but the input ends ",
+                         got - header_size, " bytes into the block")));
       } else {
-        NAQL_RETURN_IF_ERROR(Problem(
-            location, absl::StatusCode::kInvalidArgument,
-            absl::StrCat("Content-Length ", length,
-                         " does not match the record (no \"\\r\\n\\r\\n\" and next record "
-                         "after it); ",
-                         note)));
+        NAQL_RETURN_IF_ERROR(
+            Problem(location, absl::StatusCode::kInvalidArgument,
+                    absl::StrCat("Content-Length ", length,
+                                 " does not match the record (no \"\\r\\n\\r\\n\" and next record "
+                                 "after it); ",
+                                 note)));
       }
       continue;
     }
 
     absl::StatusOr<bool> made = false;
     if (candidate) {
-      made = parser_->Parse(
-          fields, absl::string_view(buffer_.get() + begin_ + header_size, length), doc);
+      made = parser_->Parse(fields, absl::string_view(buffer_.get() + begin_ + header_size, length),
+                            doc);
     }
     Consume(std::min(record_size + kTrailer.size(), end_ - begin_));
     if (!made.ok()) {
@@ -810,9 +814,9 @@ absl::Status WarcInput::ReadAt(int fd, bool gzip, absl::string_view path,
     GzipStream stream(std::make_unique<PreadStream>(fd, locator.offset, path), std::string(path));
     for (uint64_t left = locator.skip; left > 0;) {
       char discard[16 << 10];
-      NAQL_ASSIGN_OR_RETURN(size_t n,
-                            stream.Read(discard, static_cast<size_t>(std::min<uint64_t>(
-                                                     left, sizeof(discard)))));
+      NAQL_ASSIGN_OR_RETURN(
+          size_t n,
+          stream.Read(discard, static_cast<size_t>(std::min<uint64_t>(left, sizeof(discard)))));
       if (n == 0) break;
       left -= n;
     }

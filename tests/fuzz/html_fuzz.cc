@@ -29,8 +29,8 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const char* const kCharsets[] = {"", "utf-8", "windows-1256", "iso-8859-6", "latin1",
-                                          "utf-16le", "shift_jis", "no-such-charset"};
+  static const char* const kCharsets[] = {"",       "utf-8",    "windows-1256", "iso-8859-6",
+                                          "latin1", "utf-16le", "shift_jis",    "no-such-charset"};
   const absl::string_view charset = size > 0 ? kCharsets[data[0] % 8] : "";
   const absl::string_view bytes(reinterpret_cast<const char*>(data), size);
 

@@ -83,6 +83,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (bool gzip : {false, true}) {
     const Read whole = ReadWarc(bytes, SIZE_MAX, gzip);
     const Read pieces = ReadWarc(bytes, chunk, gzip);
+    // zlib detects corrupt data (a bad check value, a bad block) after producing an amount of
+    // output that depends on how the input was cut: streaming ≡ one-shot holds for valid gzip
+    // data only.
+    bool corrupt = false;
+    for (const Read* read : {&whole, &pieces}) {
+      for (const std::string& message : read->messages) {
+        corrupt = corrupt || absl::StrContains(message, "gzip data");
+      }
+    }
+    if (gzip && corrupt) continue;
     Check(whole.docs.size() == pieces.docs.size());
     Check(whole.messages == pieces.messages);
     for (size_t i = 0; i < whole.docs.size(); ++i) {

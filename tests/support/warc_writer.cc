@@ -215,8 +215,9 @@ WarcRecord ConversionRecord(const std::string& record_id, const std::string& uri
 
 std::string RecordId(uint64_t n) {
   return absl::StrFormat("urn:uuid:%08x-%04x-4%03x-8%03x-%012x", static_cast<uint32_t>(n >> 32),
-                         static_cast<uint32_t>((n >> 16) & 0xFFFF), static_cast<uint32_t>(n & 0xFFF),
-                         static_cast<uint32_t>((n >> 12) & 0xFFF), n);
+                         static_cast<uint32_t>((n >> 16) & 0xFFFF),
+                         static_cast<uint32_t>(n & 0xFFF), static_cast<uint32_t>((n >> 12) & 0xFFF),
+                         n);
 }
 
 std::string HttpResponse(int status, absl::string_view content_type, absl::string_view body,
@@ -232,14 +233,16 @@ std::string HttpResponse(int status, absl::string_view content_type, absl::strin
 
 std::string NewsPageHtml(const NewsPage& page) {
   std::string html = "<!DOCTYPE html>\n<html lang=\"ar\" dir=\"rtl\">\n<head>\n";
-  if (!page.meta_charset.empty()) absl::StrAppend(&html, "<meta charset=\"", page.meta_charset, "\">\n");
-  absl::StrAppend(&html, "<title>", EscapeHtml(page.title), "</title>\n",
-                  "<script>var links = \"<p>not text</p>\"; if (a < b && c > d) { f(); }</script>\n",
-                  "<style>p > a { color: red; } /* </p> */</style>\n</head>\n<body>\n",
-                  "<nav class=\"menu\"><ul><li><a href=\"/\">", page.site,
-                  " home</a></li><li><a href=\"/news\">news</a></li></ul></nav>\n",
-                  "<header><div class=\"logo\">", page.site, " logo</div></header>\n",
-                  "<main>\n<article>\n<h1>", EscapeHtml(page.headline), "</h1>\n");
+  if (!page.meta_charset.empty())
+    absl::StrAppend(&html, "<meta charset=\"", page.meta_charset, "\">\n");
+  absl::StrAppend(
+      &html, "<title>", EscapeHtml(page.title), "</title>\n",
+      "<script>var links = \"<p>not text</p>\"; if (a < b && c > d) { f(); }</script>\n",
+      "<style>p > a { color: red; } /* </p> */</style>\n</head>\n<body>\n",
+      "<nav class=\"menu\"><ul><li><a href=\"/\">", page.site,
+      " home</a></li><li><a href=\"/news\">news</a></li></ul></nav>\n",
+      "<header><div class=\"logo\">", page.site, " logo</div></header>\n",
+      "<main>\n<article>\n<h1>", EscapeHtml(page.headline), "</h1>\n");
   for (size_t i = 0; i < page.paragraphs.size(); ++i) {
     // Alternate the ways a paragraph can be written: plain, with inline markup around the first
     // word, and with an attribute value that holds '>'.
@@ -255,9 +258,9 @@ std::string NewsPageHtml(const NewsPage& page) {
       absl::StrAppend(&html, "<p>", EscapeHtml(text), "</p>\n");
     }
   }
-  absl::StrAppend(&html, "</article>\n</main>\n",
-                  "<aside><h3>", page.site, " most read</h3><ul><li>other story</li></ul></aside>\n",
-                  "<footer><p>&copy; ", page.site, " all rights reserved</p></footer>\n",
+  absl::StrAppend(&html, "</article>\n</main>\n", "<aside><h3>", page.site,
+                  " most read</h3><ul><li>other story</li></ul></aside>\n", "<footer><p>&copy; ",
+                  page.site, " all rights reserved</p></footer>\n",
                   "<script src=\"/app.js\"></script>\n</body>\n</html>\n");
   return html;
 }
@@ -284,15 +287,15 @@ std::vector<WarcRecord> SyntheticCrawl(uint64_t seed, size_t pages,
   // with '<', '&', strings holding markup), and a menu.
   std::string script = "<script type=\"text/javascript\">\n";
   for (int i = 0; i < 60; ++i) {
-    absl::StrAppend(&script, "  window.dataLayer", i, " = window.dataLayer", i,
-                    " || []; if (a < ", i, " && b > 0) { html += '<div class=\"ad-", i,
-                    "\">' + data[", i, "] + '</div>'; }\n");
+    absl::StrAppend(&script, "  window.dataLayer", i, " = window.dataLayer", i, " || []; if (a < ",
+                    i, " && b > 0) { html += '<div class=\"ad-", i, "\">' + data[", i,
+                    "] + '</div>'; }\n");
   }
   script += "</script>\n";
   std::string style = "<style>\n";
   for (int i = 0; i < 80; ++i) {
-    absl::StrAppend(&style, "  .section-", i, " > .item:hover { color: #", 100 + i,
-                    "; margin: 0 ", i % 7, "px; font-family: 'Noto Naskh Arabic', serif; }\n");
+    absl::StrAppend(&style, "  .section-", i, " > .item:hover { color: #", 100 + i, "; margin: 0 ",
+                    i % 7, "px; font-family: 'Noto Naskh Arabic', serif; }\n");
   }
   style += "</style>\n";
   std::string menu = "<nav class=\"main-menu\" role=\"navigation\"><ul>\n";
@@ -322,7 +325,8 @@ std::vector<WarcRecord> SyntheticCrawl(uint64_t seed, size_t pages,
                         page, ");</script></div>\n");
       }
     }
-    absl::StrAppend(&html, "</div>\n</article></main>\n<aside class=\"sidebar\"><h3>الأكثر قراءة</h3><ol>");
+    absl::StrAppend(
+        &html, "</div>\n</article></main>\n<aside class=\"sidebar\"><h3>الأكثر قراءة</h3><ol>");
     for (int i = 0; i < 10; ++i) {
       absl::StrAppend(&html, "<li><a href=\"/news/", seed, "/", (page + i) % pages, "\">",
                       EscapeHtml(Utf8Prefix(paragraphs[rng.Uniform(paragraphs.size())], 50)),

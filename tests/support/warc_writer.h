@@ -39,8 +39,8 @@ struct WarcRecord {
   std::string type = "response";  // WARC-Type
   std::string record_id;          // written in angle brackets: WARC-Record-ID: <record_id>
   std::string target_uri;         // WARC-Target-URI
-  std::string date = "2024-03-01T10:00:00Z";  // WARC-Date
-  std::string content_type;                   // Content-Type of the block
+  std::string date = "2024-03-01T10:00:00Z";                      // WARC-Date
+  std::string content_type;                                       // Content-Type of the block
   std::vector<std::pair<std::string, std::string>> extra_fields;  // written after the others
   std::string block;
   // Written as Content-Length instead of block.size() (a wrong length), or no Content-Length
@@ -68,8 +68,7 @@ WarcRecord ResponseRecord(const std::string& record_id, const std::string& uri, 
 WarcRecord RequestRecord(const std::string& record_id, const std::string& uri);
 
 // A WET conversion record: `text` as text/plain, referring to the response it was made from.
-WarcRecord ConversionRecord(const std::string& record_id, const std::string& uri,
-                            std::string text);
+WarcRecord ConversionRecord(const std::string& record_id, const std::string& uri, std::string text);
 
 // "urn:uuid:" and a fixed UUID made from `n` (version 4 layout, deterministic).
 std::string RecordId(uint64_t n);
@@ -84,7 +83,7 @@ struct NewsPage {
   std::string title;
   std::string headline;
   std::vector<std::string> paragraphs;
-  std::string meta_charset;  // written as <meta charset="..."> when not empty
+  std::string meta_charset;      // written as <meta charset="..."> when not empty
   std::string site = "example";  // words in the site chrome (nav, header, footer, aside)
 };
 
@@ -100,7 +99,7 @@ std::string NewsPageText(const NewsPage& page);
 
 // A crawl of `pages` synthetic Arabic news pages, as a crawler writes it: a warcinfo record, then
 // per page a request, a response (text/html, UTF-8) and a metadata record. Each page is about
-// 50–70 KB of HTML of which about a tenth is article text — the proportions of Arab news sites'
+// 20–30 KB of HTML of which about a tenth is article text — the proportions of Arab news sites'
 // pages: inline scripts and styles in <head>, a menu of 40 links, a header, an article of 4–12
 // paragraphs drawn from `paragraphs` (seeded SplitMix64), a sidebar and a footer. `paragraphs`
 // must not be empty.

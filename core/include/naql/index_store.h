@@ -18,11 +18,11 @@
 // (IndexParams::CheckCompatible names the first difference).
 //
 // Candidates are found in compact hash tables that keep only 13 bits below each key's bucket
-// (docs/index_format.md, "Posting tables"): a lookup may return a false candidate (at most one per
-// 256 lookups), which is removed exactly: every candidate's text is fingerprinted again and kept
+// (docs/index_format.md, "Posting tables"): a lookup may return a false candidate (about one per
+// 300 lookups), which is removed exactly: every candidate's text is fingerprinted again and kept
 // only when it shares a band key (LSH) or an undropped passage fingerprint with the query,
-// exactly as `naql scan` decides. Query results therefore equal a scan's, pair for pair (up
-// to the two approximations named on IndexQueryOptions).
+// exactly as `naql scan` decides. Query results therefore equal a scan's, pair for pair, up to
+// the rare cases named on IndexSearcher (tests/index_equivalence_test.cc checks it).
 //
 // Crash safety: a segment is written to a temporary file, fsync'ed, renamed and its directory
 // fsync'ed before a new MANIFEST is written the same way; a crash at any point leaves the previous
@@ -337,10 +337,10 @@ struct IndexQueryOptions {
   unsigned threads = 1;
   // Decompressed text blocks kept by the searcher between candidates and between Run() calls,
   // least recently used first out. A query article has tens of candidates (on a news crawl most
-  // share a common phrase or two with it and are rejected by alignment), each in some block;
-  // decompressing a 256 KiB block costs about as much as aligning the pair, so a cache that
-  // holds the archive's hot blocks halves a query's time. 256 MiB holds the texts of about 1 GB of
-  // Arabic news. 0: no cache (each candidate decompresses its block).
+  // share a common phrase or two with it and are rejected by alignment), each in some block, and
+  // decompressing a block costs more than fingerprinting the candidate. Blocks are kept packed
+  // (about 0.56 byte per text byte), so 256 MiB holds the blocks of about 450 MB of Arabic
+  // text. 0: no cache (each candidate decompresses its block).
   size_t block_cache_bytes = size_t{256} << 20;
 
   // InvalidArgument naming the first field out of range.
@@ -368,8 +368,21 @@ struct QueryStats {
 // query document i as num_slots() + i. An indexed document with the query document's own id (the
 // same article queried again) is never paired with it.
 //
+// Where the result can differ from a scan's (none occurs in the equivalence tests):
+//   * an LSH bucket with more than max_bucket_size members returns its oldest max_bucket_size
+//     (LshIndex::Query's rule) where the scan pairs every member with the bucket's first
+//     (LshIndex::ForEachCandidatePair's rule); only degenerate buckets are that large;
+//   * the scanner drops the passage fingerprints of boilerplate lines before counting document
+//     frequencies; the index counts every indexed document holding a fingerprint, and recounts
+//     without boilerplate only counts that exceed max_df by at most 2 — so a fingerprint that is
+//     boilerplate in many indexed articles of one source but ordinary text elsewhere may be
+//     dropped where the scan keeps it;
+//   * three false table matches in one lookup (about 10^-8) can drop a fingerprint; a false match
+//     in the line table (2^-27 per lookup) can make a line boilerplate one article too early.
+//
 // Cost per query document: one fingerprint, about 170 table lookups per segment, and for each
-// candidate one text-block decompression, one fingerprint and one alignment.
+// candidate one fingerprint and one alignment, plus one text-block decompression when the block
+// cache does not hold its block.
 class IndexSearcher {
  public:
   // Requires options.Validate().ok() and that `index` outlives the searcher.

@@ -100,11 +100,12 @@ struct ReaderOptions {
   // on_problem. Default off: problems are reported and the reader goes on.
   bool strict = false;
 
-  // Largest article (a text file, or a JSONL line) accepted; a larger one is a problem and is
-  // skipped without being held in memory. 1 ..= 2^32 - 256 (simdjson's limit is 2^32 - 1 bytes).
-  // Peak memory is about 8 × the longest JSONL line read (line buffer, simdjson's structural index
-  // of 4 bytes per byte and string buffer of 5/3 bytes per byte, the Document's copy), or 1 × the
-  // longest text file; the buffers shrink back after a line above 16 MiB.
+  // Largest article (a text file, a JSONL line, or the block of a WARC record) accepted; a larger
+  // one is a problem and is skipped without being held in memory. 1 ..= 2^32 - 256 (simdjson's
+  // limit is 2^32 - 1 bytes). Peak memory is about 8 × the longest JSONL line read (line buffer,
+  // simdjson's structural index of 4 bytes per byte and string buffer of 5/3 bytes per byte, the
+  // Document's copy), or 1 × the longest text file, or about 3 × the largest WARC record read
+  // (record buffer, decoded payload, text); the buffers shrink back after a record above 16 MiB.
   uint64_t max_document_bytes = uint64_t{256} << 20;
 
   // The file descriptor read for "-" (default 0, standard input). Not closed by the reader. Tests
