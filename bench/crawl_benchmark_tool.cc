@@ -3,7 +3,7 @@
 //
 //   crawl_benchmark --input FILE.jsonl[.zst] [--truth TRUTH.jsonl] [--threads N] [--repeat R]
 //                   [--exact-too] [--samples N] [--no-diagnose] [--machine]
-//                   [--max-df N] [--verify-batch N]
+//                   [--max-df N] [--verify-batch N] [--passage-shingle K] [--verify-cache-mb M]
 //
 // What it does, in order:
 //   1. Scans the input in-process R times with the Scanner (default options, --threads workers;
@@ -39,8 +39,9 @@
 // the size of the decompressed JSON Lines is printed too. The datasketch reference figure
 // (kDatasketchMBps) is the one measured on this machine for issue 3.
 //
-// --max-df and --verify-batch override PassageIndexOptions::max_df and
-// ScanOptions::verify_batch_pairs, for experiments. --machine adds `crawl.<key>=<value>` lines
+// --max-df, --verify-batch, --passage-shingle and --verify-cache-mb override
+// PassageIndexOptions::max_df, ScanOptions::verify_batch_pairs,
+// FingerprintOptions::passage_shingle and ScanOptions::verify_cache_bytes, for experiments. --machine adds `crawl.<key>=<value>` lines
 // (read by bench/run_crawl_benchmark.sh). bench/README.md describes every figure.
 // Exit status: 0 on success, 2 on bad usage or any error (message on stderr).
 
@@ -98,7 +99,8 @@ constexpr double kTargetTolerantShare = 0.8;     // tolerant throughput >= 80% o
 constexpr char kUsage[] =
     "usage: crawl_benchmark --input FILE.jsonl[.zst] [--truth TRUTH.jsonl] [--threads N]\n"
     "                       [--repeat R] [--exact-too] [--samples N] [--no-diagnose] [--machine]\n"
-    "                       [--max-df N] [--verify-batch N]\n"
+    "                       [--max-df N] [--verify-batch N] [--passage-shingle K]\n"
+    "                       [--verify-cache-mb M]\n"
     "  --input      the corpus (JSON Lines, optionally .gz/.zst; read at run time, not copied)\n"
     "  --truth      truth pairs written by gen_corpus; without it, a brute-force exact-overlap\n"
     "               oracle (every pair sharing a run of 8 normalized words) is the truth\n"
@@ -108,8 +110,10 @@ constexpr char kUsage[] =
     "  --samples    examples printed per class of found / missed / extra pairs (default 4)\n"
     "  --no-diagnose  skip the classification of missed pairs\n"
     "  --machine    also print crawl.<key>=<value> lines for scripts\n"
-    "  --max-df, --verify-batch  experiments: override PassageIndexOptions::max_df and\n"
-    "               ScanOptions::verify_batch_pairs (default: the scanner's defaults)\n";
+    "  --max-df, --verify-batch, --passage-shingle, --verify-cache-mb  experiments: override\n"
+    "               PassageIndexOptions::max_df, ScanOptions::verify_batch_pairs,\n"
+    "               FingerprintOptions::passage_shingle and ScanOptions::verify_cache_bytes\n"
+    "               (default: the scanner's defaults)\n";
 
 [[noreturn]] void Fail(const std::string& message) {
   std::fprintf(stderr, "crawl_benchmark: %s\n", message.c_str());
@@ -206,6 +210,8 @@ struct Flags {
   // ScanOptions::verify_batch_pairs.
   unsigned max_df = 0;
   unsigned verify_batch = 0;
+  unsigned passage_shingle = 0;
+  unsigned verify_cache_mb = ~0u;  // ~0u: the scanner's default
 };
 
 Flags ParseFlags(int argc, char** argv) {
@@ -230,7 +236,8 @@ Flags ParseFlags(int argc, char** argv) {
     }
     static const char* const kValueFlags[] = {"--input",   "--truth",  "--threads",
                                               "--repeat",  "--samples", "--max-df",
-                                              "--verify-batch"};
+                                              "--verify-batch", "--passage-shingle",
+                                              "--verify-cache-mb"};
     if (std::find(std::begin(kValueFlags), std::end(kValueFlags), flag) == std::end(kValueFlags)) {
       Fail("unknown flag " + flag + "\n" + kUsage);
     }
@@ -257,6 +264,10 @@ Flags ParseFlags(int argc, char** argv) {
       as_uint(&flags.max_df, 2, 1000000);
     } else if (flag == "--verify-batch") {
       as_uint(&flags.verify_batch, 1, 1u << 30);
+    } else if (flag == "--passage-shingle") {
+      as_uint(&flags.passage_shingle, 1, 32);
+    } else if (flag == "--verify-cache-mb") {
+      as_uint(&flags.verify_cache_mb, 0, 1u << 20);
     } else {
       Fail("unknown flag " + flag + "\n" + kUsage);
     }
@@ -567,7 +578,7 @@ ScannerView BuildScannerView(const Corpus& corpus, const naql::Fingerprinter& fi
   detector.Build();
   view.boilerplate.resize(n);
   view.passages.resize(n);
-  const uint32_t shingle = options.fingerprint.shingle.size;
+  const uint32_t shingle = options.fingerprint.passage_shingle_size();
   for (size_t doc = 0; doc < n; ++doc) {
     if (options.remove_boilerplate) {
       detector.BoilerplateRanges(corpus.docs[doc].meta.source, lines[doc], &view.boilerplate[doc]);
@@ -830,6 +841,8 @@ int main(int argc, char** argv) {
   options.threads = flags.threads;
   if (flags.max_df > 0) options.passage.max_df = flags.max_df;
   if (flags.verify_batch > 0) options.verify_batch_pairs = flags.verify_batch;
+  if (flags.passage_shingle > 0) options.fingerprint.passage_shingle = flags.passage_shingle;
+  if (flags.verify_cache_mb != ~0u) options.verify_cache_bytes = uint64_t{flags.verify_cache_mb} << 20;
   if (absl::Status status = options.Validate(); !status.ok()) Fail(status.ToString());
   const uint32_t min_words = options.fingerprint.min_words;
 
@@ -907,6 +920,12 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(stats.dropped_fingerprints),
               static_cast<unsigned long long>(stats.boilerplate_lines),
               static_cast<unsigned long long>(stats.boilerplate_documents));
+  std::printf("                 verification read and analyzed %llu articles (%.2f per article; "
+              "batches of %u pairs, cache %llu MiB)\n",
+              static_cast<unsigned long long>(stats.verify_analyses),
+              static_cast<double>(stats.verify_analyses) / std::max<double>(1, n),
+              options.verify_batch_pairs,
+              static_cast<unsigned long long>(options.verify_cache_bytes >> 20));
   std::printf("  vs datasketch  wall %.1f×, CPU-bound %.1f× (reference: %s)\n",
               scan_mbps / kDatasketchMBps, cpu_mbps / kDatasketchMBps, kDatasketchProvenance);
   std::printf("                 target >= %.0f× (aim 100×) on 2 cores: %s (wall), %s (CPU-bound)\n",

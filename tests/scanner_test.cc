@@ -71,7 +71,8 @@ class CollectingSink : public ScanSink {
 };
 
 CollectingSink ScanOrDie(const std::vector<std::string>& inputs, const ScanOptions& options,
-                         std::vector<ScannedDocument>* documents = nullptr) {
+                         std::vector<ScannedDocument>* documents = nullptr,
+                         ScanStats* stats = nullptr) {
   CollectingSink sink;
   auto reader = DocumentReader::Open(inputs, ReaderOptions(), nullptr);
   EXPECT_TRUE(reader.ok()) << reader.status();
@@ -80,6 +81,7 @@ CollectingSink ScanOrDie(const std::vector<std::string>& inputs, const ScanOptio
   absl::Status status = scanner.Run(reader->get(), &sink);
   EXPECT_TRUE(status.ok()) << status;
   if (documents != nullptr) *documents = scanner.documents();
+  if (stats != nullptr) *stats = scanner.stats();
   return sink;
 }
 
@@ -243,13 +245,26 @@ TEST(ScannerTest, FindingsDoNotDependOnThreadsOrStorage) {
   ScanOptions options;
   options.threads = 1;
   options.verify_batch_pairs = 7;  // many small verification batches
-  const std::string one = ScanOrDie({path}, options).Serialize();
+  options.verify_cache_bytes = 0;  // each analyzing what it needs
+  ScanStats uncached;
+  const std::string one = ScanOrDie({path}, options, nullptr, &uncached).Serialize();
+  options.verify_cache_bytes = 200'000;  // a cache that evicts all the time
+  const std::string evicting = ScanOrDie({path}, options).Serialize();
+  options.verify_cache_bytes = ScanOptions().verify_cache_bytes;
+  ScanStats cached;
+  const std::string cached_one = ScanOrDie({path}, options, nullptr, &cached).Serialize();
+  // With room for every article, each is analyzed at most once; without, articles that appear in
+  // pairs of several batches are analyzed again.
+  EXPECT_LE(cached.verify_analyses, cached.documents);
+  EXPECT_GT(uncached.verify_analyses, cached.verify_analyses);
   options.threads = 2;
   options.verify_batch_pairs = 4096;
   const std::string two = ScanOrDie({path}, options).Serialize();
   // Compressed input cannot be re-read: texts are kept zstd-compressed in memory instead.
   const std::string gz = ScanOrDie({dir.path() + "/corpus.jsonl.gz"}, options).Serialize();
   EXPECT_FALSE(one.empty());
+  EXPECT_EQ(one, evicting);
+  EXPECT_EQ(one, cached_one);
   EXPECT_EQ(one, two);
   EXPECT_EQ(one, gz);
 }

@@ -18,6 +18,10 @@ absl::Status FingerprintOptions::Validate() const {
                                                    ") must be at least the shingle size (",
                                                    shingle.size, ")"));
   }
+  if (passage_shingle > 32) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("passage shingle must be 0..32, got ", passage_shingle));
+  }
   if (min_words > 1000) {
     return absl::InvalidArgumentError(absl::StrCat("--min-words must be at most 1000, got ",
                                                    min_words));
@@ -49,7 +53,13 @@ void Fingerprinter::Fingerprint(absl::string_view text, FingerprintScratch* scra
   // A passage shorter than min_words is never reported, so a text shorter than that has none.
   out->passages.clear();
   if (out->words >= options_.min_words) {
-    Winnow(scratch->shingles, options_.winnow_window(), &out->passages);
+    const uint32_t passage_shingle = options_.passage_shingle_size();
+    if (passage_shingle == options_.shingle.size) {
+      Winnow(scratch->shingles, options_.winnow_window(), &out->passages);
+    } else {
+      HashShingles(scratch->token_hashes, passage_shingle, &scratch->passage_shingles);
+      Winnow(scratch->passage_shingles, options_.winnow_window(), &out->passages);
+    }
   }
 }
 
@@ -57,6 +67,13 @@ void Fingerprinter::Analyze(absl::string_view text, AnalyzedText* out) const {
   normalizer_.Normalize(text, &out->folded);
   tokenizer_.Tokenize(out->folded, &out->tokens);
   quote_detector_.Detect(text, &out->quotations);
+}
+
+void Fingerprinter::Analyze(absl::string_view text, absl::Span<const Quotation> quotations,
+                            AnalyzedText* out) const {
+  normalizer_.Normalize(text, &out->folded);
+  tokenizer_.Tokenize(out->folded, &out->tokens);
+  out->quotations.assign(quotations.begin(), quotations.end());
 }
 
 }  // namespace naql

@@ -4,7 +4,13 @@ namespace naql {
 
 bool VerifyPair(const Aligner& aligner, const AnalyzedText& a, const AnalyzedText& b,
                 PairReport* report) {
-  report->spans = aligner.Align(a.sequence(), b.sequence());
+  AlignScratch scratch;
+  return VerifyPair(aligner, a, b, &scratch, report);
+}
+
+bool VerifyPair(const Aligner& aligner, const AnalyzedText& a, const AnalyzedText& b,
+                AlignScratch* scratch, PairReport* report) {
+  aligner.Align(a.sequence(), b.sequence(), &report->spans, scratch);
   if (report->spans.empty()) return false;
   uint64_t covered_a = 0, covered_b = 0;
   for (Span& span : report->spans) {

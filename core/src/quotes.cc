@@ -901,10 +901,15 @@ QuoteClusterer::~QuoteClusterer() = default;
 
 void QuoteClusterer::Prepare(absl::string_view original,
                              std::vector<PreparedQuotation>* out) const {
-  out->clear();
   std::vector<Quotation> quotations;
   detector_.Detect(original, &quotations);
-  for (const Quotation& quotation : quotations) {
+  Prepare(original, quotations, out);
+}
+
+void QuoteClusterer::Prepare(absl::string_view original, absl::Span<const Quotation> detected,
+                             std::vector<PreparedQuotation>* out) const {
+  out->clear();
+  for (const Quotation& quotation : detected) {
     PreparedQuotation prepared;
     prepared.quotation = quotation;
     prepared.original = std::string(original.substr(

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <thread>
 #include <utility>
 
@@ -66,6 +67,7 @@ class Scanner::Impl {
         aligner_(EffectiveAlignerOptions(options)),
         quote_clusterer_(options.quotes, &fingerprinter_.normalizer(), &fingerprinter_.tokenizer()),
         boilerplate_(options.boilerplate),
+        same_detector_(options.quotes.detector == options.fingerprint.quotes),
         documents_(documents),
         stats_(stats) {}
 
@@ -149,6 +151,7 @@ class Scanner::Impl {
     std::vector<DocumentLocator> batch_locators, next_locators;
     std::vector<DocumentFingerprint> fingerprints;
     std::vector<std::string> stored;
+    std::vector<std::vector<Quotation>> detected;
     std::vector<std::vector<PreparedQuotation>> quotations;
     std::vector<std::vector<LineFingerprint>> lines;
     NAQL_RETURN_IF_ERROR(ReadBatch(&batch, &batch_locators));
@@ -157,18 +160,28 @@ class Scanner::Impl {
     while (!batch.empty()) {
       fingerprints.resize(batch.size());
       stored.assign(batch.size(), std::string());
+      detected.resize(batch.size());
       quotations.resize(batch.size());
       lines.resize(batch.size());
       std::thread workers([&] {
         internal::ParallelFor(batch.size(), threads, [&](size_t i, unsigned worker) {
+          detected[i].clear();
           if (options_.find_pairs) {
             fingerprinter_.Fingerprint(batch[i].text, &scratch[worker], &fingerprints[i]);
             if (options_.remove_boilerplate) {
               FingerprintLines(batch[i].text, scratch[worker].tokens, &lines[i]);
             }
             if (!reader_->Rereadable(batch_locators[i].input)) stored[i] = Compress(batch[i].text);
+            // Kept to flag quoted spans at verification, which then need not detect again.
+            fingerprinter_.quote_detector().Detect(batch[i].text, &detected[i]);
           }
-          if (options_.find_quotes) quote_clusterer_.Prepare(batch[i].text, &quotations[i]);
+          if (options_.find_quotes) {
+            if (options_.find_pairs && same_detector_) {
+              quote_clusterer_.Prepare(batch[i].text, detected[i], &quotations[i]);
+            } else {
+              quote_clusterer_.Prepare(batch[i].text, &quotations[i]);
+            }
+          }
         });
       });
       absl::Status read_status = ReadBatch(&next_batch, &next_locators);
@@ -187,6 +200,8 @@ class Scanner::Impl {
         if (options_.find_pairs) {
           locators_.push_back(batch_locators[i]);
           stored_texts_.push_back(std::move(stored[i]));
+          quotations_.insert(quotations_.end(), detected[i].begin(), detected[i].end());
+          quotation_end_.push_back(static_cast<uint32_t>(quotations_.size()));
           signatures_.insert(signatures_.end(), fingerprints[i].signature.begin(),
                              fingerprints[i].signature.end());
           if (fingerprints[i].words > 0) {
@@ -217,6 +232,8 @@ class Scanner::Impl {
     stats_->fingerprint_bytes = signatures_.capacity() * sizeof(uint32_t) +
                                 passages_.memory_bytes() +
                                 locators_.capacity() * sizeof(DocumentLocator) +
+                                quotations_.capacity() * sizeof(Quotation) +
+                                quotation_end_.capacity() * sizeof(uint32_t) +
                                 quote_clusterer_.MemoryUsage();
     return absl::OkStatus();
   }
@@ -227,7 +244,7 @@ class Scanner::Impl {
     boilerplate_.Build();
     stats_->boilerplate_lines = boilerplate_.boilerplate_lines();
     boilerplate_ranges_.resize(documents_->size());
-    const uint32_t shingle = options_.fingerprint.shingle.size;
+    const uint32_t shingle = options_.fingerprint.passage_shingle_size();
     std::vector<PassageFingerprint> kept;
     for (uint32_t doc = 0; doc < documents_->size(); ++doc) {
       std::vector<TokenRange>& ranges = boilerplate_ranges_[doc];
@@ -312,20 +329,77 @@ class Scanner::Impl {
     return loaded;
   }
 
+  // The quotations phase 1 found in article `doc`.
+  absl::Span<const Quotation> QuotationsOf(uint32_t doc) const {
+    const uint32_t begin = doc == 0 ? 0 : quotation_end_[doc - 1];
+    return absl::MakeConstSpan(quotations_).subspan(begin, quotation_end_[doc] - begin);
+  }
+
+  // An article read again and analyzed for verification, cached across batches.
+  struct Analyzed {
+    Document doc;
+    AnalyzedText text;
+    absl::Status status;
+    uint64_t last_batch = 0;  // the last batch that used it (for LRU eviction)
+    size_t bytes = 0;         // approximate heap bytes held
+
+    void Measure() {
+      bytes = sizeof(*this) + doc.text.capacity() + doc.id.capacity() + doc.location.capacity() +
+              text.folded.text.capacity() +
+              2 * sizeof(uint32_t) * text.folded.map.byte_begins().capacity() +
+              text.tokens.capacity() * sizeof(Token) +
+              text.quotations.capacity() * sizeof(Quotation);
+    }
+  };
+
+  // Reads and analyzes `doc` (a failure is kept in `status`).
+  void LoadAndAnalyze(uint32_t doc, Analyzed* out) const {
+    absl::StatusOr<Document> loaded = LoadDocument(doc);
+    if (!loaded.ok()) {
+      out->status = loaded.status();
+      return;
+    }
+    out->doc = *std::move(loaded);
+    fingerprinter_.Analyze(out->doc.text, QuotationsOf(doc), &out->text);
+    if (doc < boilerplate_ranges_.size() && !boilerplate_ranges_[doc].empty()) {
+      MaskTokens(boilerplate_ranges_[doc], doc, absl::MakeSpan(out->text.tokens));
+    }
+    out->Measure();
+  }
+
+  // Drops least recently used articles until the cache holds at most verify_cache_bytes.
+  void EvictAnalyzed(absl::flat_hash_map<uint32_t, std::unique_ptr<Analyzed>>* cache,
+                     size_t* cache_bytes) const {
+    if (*cache_bytes <= options_.verify_cache_bytes) return;
+    std::vector<std::pair<uint64_t, uint32_t>> by_age;  // (last batch, doc), oldest first
+    by_age.reserve(cache->size());
+    for (const auto& [doc, entry] : *cache) by_age.emplace_back(entry->last_batch, doc);
+    std::sort(by_age.begin(), by_age.end());
+    for (const auto& [age, doc] : by_age) {
+      if (*cache_bytes <= options_.verify_cache_bytes) break;
+      auto it = cache->find(doc);
+      *cache_bytes -= it->second->bytes;
+      cache->erase(it);
+    }
+  }
+
   absl::Status VerifyAll(const std::vector<Candidate>& candidates, ScanSink* sink) {
     const uint32_t num_perm = options_.fingerprint.minhash.num_perm;
     const unsigned threads = options_.threads;
-    std::vector<uint32_t> batch_docs;
-    absl::flat_hash_map<uint32_t, uint32_t> slot_of;
-    std::vector<Document> loaded;
-    std::vector<AnalyzedText> analyzed;
-    std::vector<absl::Status> load_status;
+    std::vector<AlignScratch> align_scratch(threads);
+    absl::flat_hash_map<uint32_t, std::unique_ptr<Analyzed>> cache;
+    size_t cache_bytes = 0;
+    std::vector<uint32_t> batch_docs, missing;
+    std::vector<Analyzed*> missing_entries;
+    absl::flat_hash_map<uint32_t, const Analyzed*> slot_of;
     std::vector<PairReport> reports;
     std::vector<char> found;
+    uint64_t batch_number = 0;
 
     for (size_t begin = 0; begin < candidates.size(); begin += options_.verify_batch_pairs) {
       const size_t end = std::min(candidates.size(), begin + options_.verify_batch_pairs);
-      // The articles this batch needs, each loaded and analyzed once.
+      ++batch_number;
+      // The articles this batch needs; those not cached are loaded and analyzed once.
       batch_docs.clear();
       for (size_t i = begin; i < end; ++i) {
         batch_docs.push_back(static_cast<uint32_t>(candidates[i].key >> 32));
@@ -333,39 +407,42 @@ class Scanner::Impl {
       }
       std::sort(batch_docs.begin(), batch_docs.end());
       batch_docs.erase(std::unique(batch_docs.begin(), batch_docs.end()), batch_docs.end());
+      missing.clear();
+      missing_entries.clear();
       slot_of.clear();
-      for (uint32_t slot = 0; slot < batch_docs.size(); ++slot) slot_of[batch_docs[slot]] = slot;
-      loaded.resize(batch_docs.size());
-      analyzed.resize(batch_docs.size());
-      load_status.assign(batch_docs.size(), absl::OkStatus());
-      internal::ParallelFor(batch_docs.size(), threads, [&](size_t slot, unsigned) {
-        absl::StatusOr<Document> doc = LoadDocument(batch_docs[slot]);
-        if (!doc.ok()) {
-          load_status[slot] = doc.status();
-          return;
+      for (uint32_t doc : batch_docs) {
+        std::unique_ptr<Analyzed>& entry = cache[doc];
+        if (entry == nullptr) {
+          entry = std::make_unique<Analyzed>();
+          missing.push_back(doc);
+          missing_entries.push_back(entry.get());
         }
-        loaded[slot] = *std::move(doc);
-        fingerprinter_.Analyze(loaded[slot].text, &analyzed[slot]);
-        const uint32_t index = batch_docs[slot];
-        if (index < boilerplate_ranges_.size() && !boilerplate_ranges_[index].empty()) {
-          MaskTokens(boilerplate_ranges_[index], index, absl::MakeSpan(analyzed[slot].tokens));
-        }
+        entry->last_batch = batch_number;
+        slot_of[doc] = entry.get();
+      }
+      internal::ParallelFor(missing.size(), threads, [&](size_t i, unsigned) {
+        LoadAndAnalyze(missing[i], missing_entries[i]);
       });
-      for (const absl::Status& status : load_status) NAQL_RETURN_IF_ERROR(status);
+      stats_->verify_analyses += missing.size();
+      for (const Analyzed* entry : missing_entries) {
+        NAQL_RETURN_IF_ERROR(entry->status);
+        cache_bytes += entry->bytes;
+      }
 
       // Align every pair of the batch.
       reports.assign(end - begin, PairReport());
       found.assign(end - begin, 0);
-      internal::ParallelFor(end - begin, threads, [&](size_t i, unsigned) {
+      internal::ParallelFor(end - begin, threads, [&](size_t i, unsigned worker) {
         const Candidate& candidate = candidates[begin + i];
         const uint32_t a = static_cast<uint32_t>(candidate.key >> 32);
         const uint32_t b = static_cast<uint32_t>(candidate.key);
-        const AnalyzedText& text_a = analyzed[slot_of.at(a)];
-        const AnalyzedText& text_b = analyzed[slot_of.at(b)];
         PairReport& report = reports[i];
         report.a = a;
         report.b = b;
-        if (!VerifyPair(aligner_, text_a, text_b, &report)) return;
+        if (!VerifyPair(aligner_, slot_of.at(a)->text, slot_of.at(b)->text, &align_scratch[worker],
+                        &report)) {
+          return;
+        }
         found[i] = 1;
         if (candidate.from_lsh) {
           report.jaccard = EstimateJaccard(
@@ -382,8 +459,10 @@ class Scanner::Impl {
           ++stats_->duplicates;
           duplicate_pairs_.emplace_back(report.a, report.b);
         }
-        sink->OnPair(report, loaded[slot_of.at(report.a)], loaded[slot_of.at(report.b)]);
+        sink->OnPair(report, slot_of.at(report.a)->doc, slot_of.at(report.b)->doc);
       }
+      slot_of.clear();
+      EvictAnalyzed(&cache, &cache_bytes);
       ReportProgress("verifying", end, candidates.size(), /*force=*/false);
     }
     return absl::OkStatus();
@@ -396,6 +475,7 @@ class Scanner::Impl {
   Aligner aligner_;
   QuoteClusterer quote_clusterer_;
   BoilerplateDetector boilerplate_;
+  const bool same_detector_;  // the quote clusterer detects like the fingerprinter
   std::vector<ScannedDocument>* documents_;
   ScanStats* stats_;
   DocumentReader* reader_ = nullptr;
@@ -405,6 +485,10 @@ class Scanner::Impl {
   std::vector<DocumentLocator> locators_;   // per document
   std::vector<std::string> stored_texts_;   // per document: zstd text, or empty when re-readable
   std::vector<uint32_t> signatures_;        // num_perm values per document, in document order
+  // The quotations of every document, in document order; quotation_end_[doc] is one past the last
+  // of `doc`'s (they flag quoted spans; detecting them again per verification would cost more).
+  std::vector<Quotation> quotations_;
+  std::vector<uint32_t> quotation_end_;
   std::vector<std::pair<uint32_t, uint32_t>> duplicate_pairs_;
   // Boilerplate: per document, its lines and passages until the end of phase 1, then the token
   // ranges of its boilerplate lines (usually none).

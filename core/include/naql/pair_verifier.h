@@ -28,6 +28,10 @@ namespace naql {
 bool VerifyPair(const Aligner& aligner, const AnalyzedText& a, const AnalyzedText& b,
                 PairReport* report);
 
+// Same, aligning with `scratch` (one per thread; see AlignScratch) to avoid allocating per pair.
+bool VerifyPair(const Aligner& aligner, const AnalyzedText& a, const AnalyzedText& b,
+                AlignScratch* scratch, PairReport* report);
+
 }  // namespace naql
 
 #endif  // NAQL_PAIR_VERIFIER_H_

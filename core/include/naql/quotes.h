@@ -125,6 +125,8 @@ struct QuoteDetectorOptions {
 
   // InvalidArgument naming the first field out of range.
   absl::Status Validate() const;
+
+  friend bool operator==(const QuoteDetectorOptions&, const QuoteDetectorOptions&) = default;
 };
 
 class QuoteDetector {
@@ -236,6 +238,11 @@ class QuoteClusterer {
   // Detects, normalizes and tokenizes the quotations of `original` into `out` (cleared first);
   // those with fewer than min_words tokens are left out. Const and thread-safe.
   void Prepare(absl::string_view original, std::vector<PreparedQuotation>* out) const;
+
+  // Same, for quotations already found in `original` by a QuoteDetector configured like
+  // options().detector (the scanner detects once and uses the quotations twice).
+  void Prepare(absl::string_view original, absl::Span<const Quotation> detected,
+               std::vector<PreparedQuotation>* out) const;
 
   // Records the prepared quotations of document `doc` (any number the caller chooses, such as its
   // input index; reported back in QuoteOccurrence::doc). Keeps each quotation's original text,

@@ -62,7 +62,14 @@ struct ScanOptions {
   QuoteClustererOptions quotes;    // min_docs, similarity of repeated quotations
   unsigned threads = 1;            // worker threads, >= 1
   // Candidate pairs verified per batch; bounds the memory of re-read texts.
-  uint32_t verify_batch_pairs = 4096;
+  uint32_t verify_batch_pairs = 1024;
+  // Articles analyzed for verification (original text, folded text, tokens) stay cached across
+  // batches up to about this many bytes, least recently used evicted first: an article that
+  // appears in many candidate pairs is read and analyzed once rather than once per batch.
+  // Candidates are verified in order of their first article, so the articles of one story — the
+  // pairs that share them — tend to be close. 0 disables the cache (each batch analyzes what it
+  // needs). Memory of the verify phase is about this plus one batch's articles.
+  uint64_t verify_cache_bytes = uint64_t{64} << 20;
 
   absl::Status Validate() const;
 };
@@ -92,6 +99,7 @@ struct ScanStats {
   double candidate_seconds = 0;
   double verify_seconds = 0;
   uint64_t fingerprint_bytes = 0;  // memory held by fingerprints after phase 1
+  uint64_t verify_analyses = 0;    // articles read and analyzed again for verification
 };
 
 // Receives findings. Called from the thread that called Run(), in order.
