@@ -908,9 +908,10 @@ int main(int argc, char** argv) {
               n / (tolerant.median_cpu_seconds / flags.threads), flags.threads,
               mb / tolerant.median_cpu_seconds);
   std::printf("                 phases (first run): fingerprint %.2f s wall, %.2f s CPU; candidates "
-              "%.2f s wall; verify %.2f s wall; candidates + verify %.2f s CPU\n",
+              "%.2f s wall; verify %.2f s wall; clusters and quotations %.2f s wall; all after "
+              "fingerprinting %.2f s CPU\n",
               stats.fingerprint_seconds, tolerant.first.fingerprint_cpu_seconds,
-              stats.candidate_seconds, stats.verify_seconds,
+              stats.candidate_seconds, stats.verify_seconds, stats.cluster_seconds,
               tolerant.first.cpu_seconds - tolerant.first.fingerprint_cpu_seconds);
   std::printf("                 candidates %llu from LSH, %llu from passages, %llu distinct; "
               "%llu fingerprints over max_df dropped; %llu boilerplate lines in %llu articles\n",

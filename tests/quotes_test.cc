@@ -827,6 +827,20 @@ TEST_F(QuoteClustererTest, Deterministic) {
   EXPECT_EQ(Describe(a), Describe(b));
 }
 
+// Verification runs in blocks of variants on several threads; the clusters must not depend on the
+// number of threads. ~3,000 distinct variants make more than one block.
+TEST_F(QuoteClustererTest, BuildOnThreadsEqualsSerial) {
+  const uint64_t seed = TestSeed() + 3;
+  SCOPED_TRACE(absl::StrCat("NAQL_TEST_SEED=", seed - 3));
+  const PlantedCorpus corpus = MakeCorpus(seed, 1500, 1000, 0.08);
+  QuoteClusterer clusterer(QuoteClustererOptions(), &normalizer_, &tokenizer_);
+  for (uint32_t d = 0; d < corpus.docs.size(); ++d) clusterer.Add(d, corpus.docs[d]);
+  const std::string serial = Describe(clusterer.Build(1));
+  EXPECT_FALSE(serial.empty());
+  EXPECT_EQ(Describe(clusterer.Build(2)), serial);
+  EXPECT_EQ(Describe(clusterer.Build(5)), serial);
+}
+
 TEST_F(QuoteClustererTest, EmptyClusterer) {
   QuoteClusterer clusterer(QuoteClustererOptions(), &normalizer_, &tokenizer_);
   EXPECT_TRUE(clusterer.Build().empty());

@@ -140,6 +140,11 @@ void PassageIndex::Add(uint32_t doc, absl::Span<const PassageFingerprint> fps) {
   }
 }
 
+void PassageIndex::Reserve(size_t entries) {
+  assert(!built_);
+  entries_.reserve(entries_.size() + entries);
+}
+
 void PassageIndex::Build() {
   assert(!built_);
   built_ = true;

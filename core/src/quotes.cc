@@ -39,6 +39,7 @@
 #include "absl/strings/str_cat.h"
 #include "arabic_folds.h"
 #include "naql/status.h"
+#include "parallel.h"
 #include "utf8.h"
 
 namespace naql {
@@ -726,6 +727,11 @@ class DisjointSets {
     }
     return x;
   }
+  // Find without path compression: safe to call from several threads while nothing is joined.
+  uint32_t FindConst(uint32_t x) const {
+    while (parent_[x] != x) x = parent_[x];
+    return x;
+  }
   void Union(uint32_t x, uint32_t y) {
     x = Find(x);
     y = Find(y);
@@ -995,7 +1001,7 @@ size_t QuoteClusterer::MemoryUsage() const {
          variant_by_key_.capacity() * (sizeof(uint64_t) + sizeof(uint32_t) + 1);
 }
 
-std::vector<RepeatedQuote> QuoteClusterer::Build() const {
+std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
   const uint32_t num_variants = static_cast<uint32_t>(variants_.size());
   DisjointSets sets(num_variants);
 
@@ -1053,14 +1059,19 @@ std::vector<RepeatedQuote> QuoteClusterer::Build() const {
     }
   }
 
-  // 2. Candidates and verification, variant by variant against the earlier ones.
-  std::vector<uint32_t> cursor(posting_begin.begin(), posting_begin.end() - 1);
-  std::vector<uint32_t> shared(num_variants, 0);
-  std::vector<uint32_t> touched;
-  LoadedQuote quote_u, quote_v;
-  CommonWordsScratch common_scratch;
-  std::vector<Span> spans;
-  AlignScratch scratch;
+  // 2. Candidates and verification, variant by variant against the earlier ones, in blocks of
+  // variants verified in parallel. Within a block the workers skip pairs already joined before the
+  // block (read-only finds); the accepted pairs are joined after it, in variant order. Skipping
+  // only pairs already connected never changes the connected components, so the clusters do not
+  // depend on the number of threads or on the block size.
+  struct Worker {
+    std::vector<uint32_t> shared;  // per variant: bigrams shared with the current one
+    std::vector<uint32_t> touched;
+    LoadedQuote quote_u, quote_v;
+    CommonWordsScratch common_scratch;
+    std::vector<Span> spans;
+    AlignScratch scratch;
+  };
   auto load = [this](uint32_t v, LoadedQuote* quote) {
     const Variant& variant = variants_[v];
     quote->text.text.assign(texts_, variant.text_begin, variant.text_size);
@@ -1079,58 +1090,76 @@ std::vector<RepeatedQuote> QuoteClusterer::Build() const {
   };
   const AlignerOptions& aligner_options = aligner_.options();
   const bool containment_possible = options_.min_containment <= 1.0;
-  for (uint32_t v = 0; v < num_variants; ++v) {
-    touched.clear();
+  // Appends to `same` every earlier variant u that v is the same quotation as (unless u and v were
+  // already one cluster when the block began).
+  auto verify = [&](uint32_t v, Worker* w, std::vector<uint32_t>* same_as) {
+    w->touched.clear();
     for (uint32_t k = variant_bigram_count[v]; k < variant_bigram_count[v + 1]; ++k) {
-      // The nearest earlier variants holding bigram b: those just before v in its posting list.
-      // Variants are visited in increasing order and each list is increasing, so v's place in
-      // the list is the bigram's cursor, which then moves on.
+      // The nearest earlier variants holding bigram b: those just before v in its posting list
+      // (each list is increasing).
       const uint32_t b = variant_bigrams[k];
       const uint32_t* const first = postings.data() + posting_begin[b];
-      const uint32_t* p = postings.data() + cursor[b]++;
+      const uint32_t* const last = postings.data() + posting_begin[b + 1];
+      const uint32_t* p = std::lower_bound(first, last, v);
       assert(*p == v);
       for (uint32_t probes = 0; p != first && probes < options_.max_probes_per_bigram; ++probes) {
         const uint32_t u = *--p;
-        if (shared[u]++ == 0) touched.push_back(u);
+        if (w->shared[u]++ == 0) w->touched.push_back(u);
       }
     }
-    std::sort(touched.begin(), touched.end());
+    std::sort(w->touched.begin(), w->touched.end());
     bool loaded_v = false;
-    for (uint32_t u : touched) {
-      const uint32_t count = shared[u];
-      shared[u] = 0;
+    for (uint32_t u : w->touched) {
+      const uint32_t count = w->shared[u];
+      w->shared[u] = 0;
       if (count < options_.min_shared_bigrams) continue;
-      if (sets.Find(u) == sets.Find(v)) continue;
+      if (sets.FindConst(u) == sets.FindConst(v)) continue;
       const uint32_t n = variants_[u].token_count, m = variants_[v].token_count;
       const uint32_t shorter = std::min(n, m);
       const bool may_be_similar = 2.0 * shorter / (n + m) >= options_.min_similarity;
       const bool may_contain = containment_possible && shorter >= options_.min_containment_words;
       if (!may_be_similar && !may_contain) continue;
       if (!loaded_v) {
-        load(v, &quote_v);
+        load(v, &w->quote_v);
         loaded_v = true;
       }
-      load(u, &quote_u);
+      load(u, &w->quote_u);
       bool same = false;
       if (may_be_similar) {
-        const uint32_t common = CommonWords(quote_u, quote_v, aligner_options,
-                                            options_.min_similarity, &common_scratch);
+        const uint32_t common = CommonWords(w->quote_u, w->quote_v, aligner_options,
+                                            options_.min_similarity, &w->common_scratch);
         same = 2.0 * common / (n + m) >= options_.min_similarity;
       }
       if (!same && may_contain) {
         // Containment must be local: the shorter quotation's words in one stretch of the longer,
         // not scattered over it (function words recur everywhere in a long quotation), so it is
         // measured on the aligner's local alignments.
-        aligner_.Align(TokenSequence{&quote_u.text, quote_u.tokens},
-                       TokenSequence{&quote_v.text, quote_v.tokens}, &spans, &scratch);
+        aligner_.Align(TokenSequence{&w->quote_u.text, w->quote_u.tokens},
+                       TokenSequence{&w->quote_v.text, w->quote_v.tokens}, &w->spans, &w->scratch);
         uint32_t matches = 0;
-        for (const Span& span : spans) matches += span.matches;
+        for (const Span& span : w->spans) matches += span.matches;
         same = matches >= options_.min_containment_words &&
                static_cast<double>(matches) / shorter >= options_.min_containment;
       }
-      if (same) sets.Union(u, v);
+      if (same) same_as->push_back(u);
+    }
+  };
+  threads = std::max(1u, std::min(threads, 1024u));
+  std::vector<Worker> workers(threads);
+  for (Worker& w : workers) w.shared.assign(num_variants, 0);
+  constexpr uint32_t kBlock = 2048;
+  std::vector<std::vector<uint32_t>> same_as(kBlock);
+  for (uint32_t block = 0; block < num_variants; block += kBlock) {
+    const uint32_t size = std::min(kBlock, num_variants - block);
+    internal::ParallelFor(size, threads, [&](size_t i, unsigned worker) {
+      same_as[i].clear();
+      verify(block + static_cast<uint32_t>(i), &workers[worker], &same_as[i]);
+    });
+    for (uint32_t i = 0; i < size; ++i) {
+      for (uint32_t u : same_as[i]) sets.Union(u, block + i);
     }
   }
+  std::vector<Worker>().swap(workers);
 
   // 3. Clusters: occurrences grouped by the root of their variant.
   std::vector<uint32_t> order(occurrences_.size());

@@ -89,17 +89,19 @@ class Scanner::Impl {
       stats_->verify_seconds = SecondsSince(start);
     }
 
+    start = Clock::now();
     for (const Cluster& cluster : BuildClusters(
              static_cast<uint32_t>(documents_->size()), duplicate_pairs_,
              [this](uint32_t doc) -> absl::string_view { return (*documents_)[doc].meta.date; })) {
       sink->OnCluster(cluster);
     }
     if (options_.find_quotes) {
-      for (const RepeatedQuote& quote : quote_clusterer_.Build()) {
+      for (const RepeatedQuote& quote : quote_clusterer_.Build(options_.threads)) {
         ++stats_->quotes;
         sink->OnQuote(quote);
       }
     }
+    stats_->cluster_seconds = SecondsSince(start);
     return absl::OkStatus();
   }
 
@@ -246,6 +248,13 @@ class Scanner::Impl {
     boilerplate_ranges_.resize(documents_->size());
     const uint32_t shingle = options_.fingerprint.passage_shingle_size();
     std::vector<PassageFingerprint> kept;
+    if (options_.find_partial) {
+      size_t total = 0;  // an upper bound: fingerprints touching boilerplate are dropped below
+      for (const std::vector<PassageFingerprint>& passages : pending_passages_) {
+        total += passages.size();
+      }
+      passages_.Reserve(total);
+    }
     for (uint32_t doc = 0; doc < documents_->size(); ++doc) {
       std::vector<TokenRange>& ranges = boilerplate_ranges_[doc];
       boilerplate_.BoilerplateRanges((*documents_)[doc].meta.source, pending_lines_[doc], &ranges);

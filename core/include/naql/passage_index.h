@@ -130,6 +130,10 @@ class PassageIndex {
   // one. Requires !built() and doc < UINT32_MAX. Copies `fps`; amortized O(|fps| log |fps|).
   void Add(uint32_t doc, absl::Span<const PassageFingerprint> fps);
 
+  // Makes room for `entries` more (hash, document) entries, so that adding them does not grow the
+  // buffer by doubling (up to twice the memory). Optional; requires !built().
+  void Reserve(size_t entries);
+
   // Sorts the entries by (hash, document) and drops every hash found in more than max_df documents
   // (see dropped_hashes()). Requires !built(); call once. O(entries log entries); peak memory 24
   // bytes per entry.

@@ -272,8 +272,8 @@ class QuoteClusterer {
   // then offset); ids 0..n-1 in that order. Occurrences are ordered by document, then offset, and
   // carry their original text; `text` is the folded text of the occurrence with the most tokens
   // (the first of those). Deterministic: the result does not depend on thread timing, and the same
-  // Add() sequence gives the same result.
-  std::vector<RepeatedQuote> Build() const;
+  // Add() sequence gives the same result. Step 2 runs on `threads` threads (>= 1).
+  std::vector<RepeatedQuote> Build(unsigned threads = 1) const;
 
  private:
   // A distinct token sequence and where its data lives in the flat arrays below.

@@ -98,6 +98,7 @@ struct ScanStats {
   double fingerprint_seconds = 0;
   double candidate_seconds = 0;
   double verify_seconds = 0;
+  double cluster_seconds = 0;  // clusters of duplicates and repeated quotations, after verification
   uint64_t fingerprint_bytes = 0;  // memory held by fingerprints after phase 1
   uint64_t verify_analyses = 0;    // articles read and analyzed again for verification
 };
