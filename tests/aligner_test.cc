@@ -596,6 +596,32 @@ TEST(AlignerTest, RepeatedPassageIsReportedOnce) {
   }
 }
 
+// An alignment without an anchor (no six unedited matches in a row) that scores higher than an
+// exact passage and runs over the passage's words on another diagonal must not hide the passage
+// when it is itself dropped for lack of an anchor (found on real news: an eight-word royal title
+// inside a loose alignment of neighbouring phrases).
+TEST(AlignerTest, UnanchoredAlignmentDoesNotHideAnExactPassage) {
+  SplitMix64 rng(TestSeed());
+  const std::vector<std::string> x = FreshWords(rng, 9);  // b's words before the passage
+  const std::vector<std::string> p = FreshWords(rng, 8);  // the exact passage
+  // In a, far from the passage, x and p again in order but cut every three words or less: 13
+  // matches and 4 substitutions, more than the passage's 8, never 6 in a row.
+  const std::vector<std::string> loose = {x[0], x[1], x[2], RandomWord(rng), x[4], x[5], x[6],
+                                          RandomWord(rng), x[8], RandomWord(rng), p[1], p[2], p[3],
+                                          RandomWord(rng), p[5], p[6], p[7]};
+  const Doc a = MakeDoc(Concat({FreshWords(rng, 5), p, FreshWords(rng, 40), loose,
+                                FreshWords(rng, 5)}));
+  const Doc b = MakeDoc(Concat({FreshWords(rng, 5), x, p, FreshWords(rng, 5)}));
+  AlignerOptions o;  // edit-tolerant
+  const std::vector<Span> spans = Aligner(o).Align(a.sequence(), b.sequence());
+  ExpectWellFormed(a, b, spans, o);
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].a_token_begin, 5u);
+  EXPECT_EQ(spans[0].a_token_end, 13u);
+  EXPECT_EQ(spans[0].b_token_begin, 14u);
+  EXPECT_EQ(spans[0].matches, 8u);
+}
+
 // A word repeated thousands of times must not make millions of seeds; the real passage is still
 // found next to it.
 TEST(AlignerTest, RepeatedWordsStayCheap) {

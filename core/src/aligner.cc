@@ -66,6 +66,8 @@ constexpr uint32_t kMaxVariantLetters = 32;
 // Seed for the k-gram hashes of the seed table; in-process only, fixed for reproducibility.
 constexpr uint64_t kSeedGramSeed = 0x6e61716c616c6e31ULL;  // "naqlaln1"
 constexpr uint32_t kNone = 0xFFFFFFFFu;
+// Selection rounds after the first (see Select); more are never needed on real text.
+constexpr int kMaxSelectionRounds = 4;
 constexpr double kDead = -std::numeric_limits<double>::infinity();
 
 // Alignment operations, in the order of increasing positions.
@@ -303,6 +305,9 @@ struct AlignScratchData {
   std::vector<int32_t> a_owner;  // per token: the accepted span that holds it, or −1
   std::vector<int32_t> b_owner;
   std::vector<uint8_t> anchored;  // per accepted span: contains an unedited run of anchor words
+  std::vector<uint8_t> keep;      // per accepted span: anchored or next to an anchored span
+  std::vector<uint32_t> span_candidate;  // per accepted span: the candidate it comes from
+  std::vector<uint8_t> excluded;  // per candidate: 1 when selection skips it
 };
 
 }  // namespace internal
@@ -835,7 +840,35 @@ class Alignment {
     }
     if (matches < o_.min_words) return;
     const double similarity = 2.0 * matches / (a_words + b_words);
-    if (similarity < o_.min_similarity) return;
+    if (similarity < o_.min_similarity) {
+      // An extension that wandered through stretches of edits around a real passage: cut the
+      // piece at its longest stretch of edits and try both sides, so that the passage itself is
+      // not lost with the wandering (an exact run of min_words words always survives this).
+      uint32_t gap_first = 0, gap_last = 0, gap_length = 0;  // ops of the longest edit stretch
+      uint32_t gap_i = 0, gap_j = 0;  // positions after the stretch
+      uint32_t ii = i, jj = j, stretch_begin = 0, stretch = 0;
+      for (uint32_t t = first; t <= last; ++t) {
+        const uint8_t op = s_.ops[c.op_begin + t];
+        ii += ConsumesA(op);
+        jj += ConsumesB(op);
+        if (IsMatch(op)) {
+          stretch = 0;
+          continue;
+        }
+        if (stretch++ == 0) stretch_begin = t;
+        if (stretch > gap_length) {
+          gap_length = stretch;
+          gap_first = stretch_begin;
+          gap_last = t;
+          gap_i = ii;
+          gap_j = jj;
+        }
+      }
+      if (gap_length == 0) return;  // not reached: a similarity below 1 needs an edit
+      AcceptPiece(c, first, gap_first - 1, i, j, out);
+      AcceptPiece(c, gap_last + 1, last, gap_i, gap_j, out);
+      return;
+    }
     Span span;
     span.a_token_begin = i;
     span.a_token_end = i + a_words;
@@ -857,24 +890,33 @@ class Alignment {
     return end1 <= begin2 ? begin2 - end1 : end2 <= begin1 ? begin1 - end2 : 0;
   }
 
-  // Drops the spans without an anchor (an unedited run of min_anchor_words matches) that have no
-  // anchored span within min_words words of them in both articles (see AlignerOptions).
-  void DropUnanchored(std::vector<Span>* spans) {
-    size_t kept = 0;
-    for (size_t s = 0; s < spans->size(); ++s) {
-      const Span& span = (*spans)[s];
+  // Marks in s_.keep the spans that have an anchor (an unedited run of min_anchor_words matches) or
+  // an anchored span within min_words words of them in both articles (see AlignerOptions).
+  void FindAnchored(const std::vector<Span>& spans) {
+    s_.keep.assign(spans.size(), 0);
+    for (size_t s = 0; s < spans.size(); ++s) {
+      const Span& span = spans[s];
       bool keep = s_.anchored[s];
-      for (size_t t = 0; !keep && t < spans->size(); ++t) {
-        const Span& other = (*spans)[t];
+      for (size_t t = 0; !keep && t < spans.size(); ++t) {
+        const Span& other = spans[t];
         keep = s_.anchored[t] &&
                Distance(span.a_token_begin, span.a_token_end, other.a_token_begin,
                         other.a_token_end) <= o_.min_words &&
                Distance(span.b_token_begin, span.b_token_end, other.b_token_begin,
                         other.b_token_end) <= o_.min_words;
       }
-      if (keep) {
+      s_.keep[s] = keep;
+    }
+  }
+
+  // Drops the spans FindAnchored did not keep and frees their words.
+  void DropUnanchored(std::vector<Span>* spans) {
+    size_t kept = 0;
+    for (size_t s = 0; s < spans->size(); ++s) {
+      const Span& span = (*spans)[s];
+      if (s_.keep[s]) {
         (*spans)[kept++] = span;
-      } else {
+      } else {  // its words are free again (Join looks at them)
         std::fill(s_.a_owner.begin() + span.a_token_begin, s_.a_owner.begin() + span.a_token_end,
                   -1);
         std::fill(s_.b_owner.begin() + span.b_token_begin, s_.b_owner.begin() + span.b_token_end,
@@ -884,20 +926,15 @@ class Alignment {
     spans->resize(kept);
   }
 
-  void Select(std::vector<Span>* out) {
+  // Takes the pieces of every candidate not excluded, by decreasing score (see the file comment).
+  void SelectPieces(std::vector<Span>* out) {
+    out->clear();
     s_.a_owner.assign(s_.a.size, -1);
     s_.b_owner.assign(s_.b.size, -1);
     s_.anchored.clear();
-    s_.candidate_order.resize(s_.candidates.size());
-    for (uint32_t c = 0; c < s_.candidates.size(); ++c) s_.candidate_order[c] = c;
-    std::sort(s_.candidate_order.begin(), s_.candidate_order.end(), [this](uint32_t x, uint32_t y) {
-      const Candidate& cx = s_.candidates[x];
-      const Candidate& cy = s_.candidates[y];
-      if (cx.score != cy.score) return cx.score > cy.score;
-      if (cx.a_begin != cy.a_begin) return cx.a_begin < cy.a_begin;
-      return cx.b_begin < cy.b_begin;
-    });
+    s_.span_candidate.clear();
     for (uint32_t index : s_.candidate_order) {
+      if (s_.excluded[index]) continue;
       const Candidate& c = s_.candidates[index];
       uint32_t i = c.a_begin, j = c.b_begin;
       uint32_t first = kNone, last = 0;   // ops of the open piece's first and last match
@@ -930,8 +967,49 @@ class Alignment {
         j += ConsumesB(op);
       }
       if (first != kNone) AcceptPiece(c, first, last, first_i, first_j, out);
+      s_.span_candidate.resize(out->size(), index);
     }
-    if (o_.edit_tolerant) DropUnanchored(out);
+  }
+
+  void Select(std::vector<Span>* out) {
+    s_.candidate_order.resize(s_.candidates.size());
+    for (uint32_t c = 0; c < s_.candidates.size(); ++c) s_.candidate_order[c] = c;
+    std::sort(s_.candidate_order.begin(), s_.candidate_order.end(), [this](uint32_t x, uint32_t y) {
+      const Candidate& cx = s_.candidates[x];
+      const Candidate& cy = s_.candidates[y];
+      if (cx.score != cy.score) return cx.score > cy.score;
+      if (cx.a_begin != cy.a_begin) return cx.a_begin < cy.a_begin;
+      return cx.b_begin < cy.b_begin;
+    });
+    s_.excluded.assign(s_.candidates.size(), 0);
+    SelectPieces(out);
+    if (o_.edit_tolerant) {
+      // An unanchored alignment that wandered over a real passage on another diagonal would hide
+      // it: its words are taken first (higher score), then it is dropped for lack of an anchor.
+      // Candidates all of whose pieces are dropped are excluded and the selection is made again
+      // (each round excludes at least one candidate; a few rounds at most in practice).
+      for (int round = 0; round < kMaxSelectionRounds; ++round) {
+        FindAnchored(*out);
+        bool excluded_any = false;
+        for (size_t s = 0; s < out->size(); ++s) {
+          const uint32_t c = s_.span_candidate[s];
+          if (s_.excluded[c] == 0) s_.excluded[c] = 2;  // 2: no kept piece seen yet
+        }
+        for (size_t s = 0; s < out->size(); ++s) {
+          if (s_.keep[s]) s_.excluded[s_.span_candidate[s]] = 0;
+        }
+        for (uint8_t& e : s_.excluded) {
+          if (e == 2) {
+            e = 1;
+            excluded_any = true;
+          }
+        }
+        if (!excluded_any) break;
+        SelectPieces(out);
+      }
+      FindAnchored(*out);
+      DropUnanchored(out);
+    }
     std::sort(out->begin(), out->end(),
               [](const Span& x, const Span& y) { return x.a_token_begin < y.a_token_begin; });
   }
