@@ -26,7 +26,9 @@ constexpr char kLongFooter[] = R"(Commands:
 
 INPUT is a file or a directory (walked recursively in sorted order). A .txt file is one article
 whose id is its path as given; a .jsonl file holds one {"id": ..., "text": ..., "date": ...,
-"source": ..., "url": ..., "title": ...} object per line; "-" reads JSONL from stdin.
+"source": ..., "url": ..., "title": ...} object per line; a web archive (.warc, or Common Crawl's
+.warc.wet) gives one article per HTML or text page, id = its WARC-Record-ID; each may be .gz or
+.zst compressed; "-" reads JSONL from stdin. The README describes every format.
 
 Exit codes: 0 something was found (or success), 1 nothing was found, 2 error.
 Results go to stdout, diagnostics and progress to stderr.
@@ -95,6 +97,14 @@ void AddRunFlags(CLI::App* command, CommonFlags* flags) {
   progress->excludes(no_progress);
 }
 
+void AddLangFlag(CLI::App* command, std::string* language) {
+  command->add_option("--lang", *language,
+                      "Keep only articles in this language: ar (at least half of the letters "
+                      "Arabic)")
+      ->type_name("LANG")
+      ->check(CLI::IsMember({"ar"}).description(""));
+}
+
 void AddMatchingFlags(CLI::App* command, ScanOptions* o) {
   command->add_option("--min-words", o->fingerprint.min_words,
                       "Shortest shared passage reported, in words (1-1000)")
@@ -107,6 +117,9 @@ void AddMatchingFlags(CLI::App* command, ScanOptions* o) {
   command->add_option("--num-perm", o->fingerprint.minhash.num_perm,
                       "MinHash permutations per signature (8-1024)")
       ->capture_default_str()->type_name("P")->check(Bounded(8u, 1024u));
+  command->add_option("--passage-shingle", o->fingerprint.passage_shingle,
+                      "Words per passage fingerprint (1-32, at most --min-words)")
+      ->capture_default_str()->type_name("K")->check(Bounded(1u, 32u));
   command->add_option("--max-df", o->passage.max_df,
                       "Ignore passage fingerprints found in more articles than this (boilerplate)")
       ->capture_default_str()->type_name("N")->check(Bounded(2u, 1000000u));

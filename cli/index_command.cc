@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -35,9 +36,9 @@ a crash, a full disk or a kill at any moment leaves the index as it was before t
 with the segment complete, never in between. One writer at a time: a second `add` or `compact`
 on the same index is refused (exit 2) while the first runs; queries run at any time.
 
-The fingerprint parameters (--shingle, --num-perm, --min-words, --threshold, and the normalizer)
-are fixed when the index is created and stored in it. `add` and `query` use the index's; giving
-one of these flags with another value is refused with a message naming it.
+The fingerprint parameters (--shingle, --num-perm, --min-words, --threshold, --passage-shingle
+and the normalizer) are fixed when the index is created and stored in it. `add` and `query` use
+the index's; giving one of these flags with another value is refused with a message naming it.
 
 query reports, for each input article, the indexed articles it shares text with, in the same
 formats and schema as `naql scan`: in a pair, `a` is the indexed article and `b` the input.
@@ -59,6 +60,7 @@ struct FingerprintFlags {
   double threshold = 0.5;
   uint32_t shingle = 5;
   uint32_t num_perm = 128;
+  uint32_t passage_shingle = FingerprintOptions().passage_shingle;
 };
 
 struct WriteFlags {
@@ -99,6 +101,10 @@ void AddFingerprintFlags(CLI::App* command, FingerprintFlags* f) {
       ->capture_default_str()->type_name("K")->check(Bounded(1u, 32u));
   command->add_option("--num-perm", f->num_perm, "MinHash permutations per signature (8-1024)")
       ->capture_default_str()->type_name("P")->check(Bounded(8u, 1024u));
+  command->add_option("--passage-shingle", f->passage_shingle,
+                      "Words per passage fingerprint (1-32, at most --min-words; 5: a smaller "
+                      "index, slower queries)")
+      ->capture_default_str()->type_name("K")->check(Bounded(1u, 32u));
 }
 
 void AddWriteFlags(CLI::App* command, WriteFlags* w) {
@@ -123,12 +129,14 @@ bool Given(const IndexFlags& flags, const char* name) { return flags.command->co
 
 // The parameters the command line asks for: the index's, except where a flag was given.
 absl::Status CheckParams(const IndexFlags& flags, uint32_t min_words, double threshold,
-                         uint32_t shingle, uint32_t num_perm, const IndexParams& index) {
+                         uint32_t shingle, uint32_t num_perm, uint32_t passage_shingle,
+                         const IndexParams& index) {
   absl::StatusOr<FingerprintOptions> fingerprint = index.ToFingerprintOptions();
   if (!fingerprint.ok()) return fingerprint.status();
   if (Given(flags, "--min-words")) fingerprint->min_words = min_words;
   if (Given(flags, "--shingle")) fingerprint->shingle.size = shingle;
   if (Given(flags, "--num-perm")) fingerprint->minhash.num_perm = num_perm;
+  if (Given(flags, "--passage-shingle")) fingerprint->passage_shingle = passage_shingle;
   LshOptions lsh = index.ToLshOptions();
   if (Given(flags, "--threshold") || Given(flags, "--num-perm")) {
     lsh = LshOptions();
@@ -239,6 +247,7 @@ int RunCreate(IndexFlags& flags, Context* context) {
   fingerprint.min_words = flags.fingerprint.min_words;
   fingerprint.shingle.size = flags.fingerprint.shingle;
   fingerprint.minhash.num_perm = flags.fingerprint.num_perm;
+  fingerprint.passage_shingle = flags.fingerprint.passage_shingle;
   LshOptions lsh;
   lsh.threshold = flags.fingerprint.threshold;
   absl::StatusOr<IndexParams> params = IndexParams::FromOptions(fingerprint, lsh);
@@ -255,7 +264,8 @@ int RunAdd(IndexFlags& flags, Context* context) {
   if (!writer.ok()) return diagnostics.Fail(writer.status());
   const FingerprintFlags& f = flags.fingerprint;
   if (absl::Status status =
-          CheckParams(flags, f.min_words, f.threshold, f.shingle, f.num_perm, (*writer)->params());
+          CheckParams(flags, f.min_words, f.threshold, f.shingle, f.num_perm, f.passage_shingle,
+                      (*writer)->params());
       !status.ok()) {
     return diagnostics.Fail(status);
   }
@@ -321,7 +331,7 @@ int RunStats(IndexFlags& flags, Context* context) {
     absl::StrAppend(text, ",\"stored_text_bytes\":", stored, ",\"passage_bytes\":", passages,
                     ",\"lsh_bytes\":", lsh, ",\"line_bytes\":", lines,
                     ",\"document_table_bytes\":", tables, ",\"params\":{\"shingle\":", p.signature.shingle_size,
-                    ",\"num_perm\":", p.signature.num_perm, ",\"min_words\":", p.min_words,
+                    ",\"num_perm\":", p.signature.num_perm, ",\"min_words\":", p.min_words, ",\"passage_shingle\":", p.passage_shingle,
                     ",\"bands\":", p.lsh.bands, ",\"rows\":", p.lsh.rows,
                     ",\"strip_clitics\":", p.signature.strip_clitics ? "true" : "false",
                     ",\"normalizer_bits\":", p.signature.normalizer_bits,
@@ -381,7 +391,8 @@ int RunQuery(IndexFlags& flags, Context* context) {
   if (!index.ok()) return diagnostics.Fail(index.status());
   const FingerprintOptions& f = flags.query.fingerprint;
   if (absl::Status status = CheckParams(flags, f.min_words, flags.query.lsh.threshold,
-                                        f.shingle.size, f.minhash.num_perm, (*index)->params());
+                                        f.shingle.size, f.minhash.num_perm,
+                                        f.passage_shingle, (*index)->params());
       !status.ok()) {
     return diagnostics.Fail(status);
   }
@@ -467,16 +478,39 @@ int RunQuery(IndexFlags& flags, Context* context) {
                                 stats.index_candidates, " indexed (", stats.false_candidates,
                                 " rejected by the exact check), ", stats.new_candidates,
                                 " among the inputs; ", stats.dropped_fingerprints,
-                                " boilerplate fingerprints dropped"));
+                                " boilerplate fingerprints dropped (", stats.df_checks,
+                                " indexed articles fingerprinted to count them exactly)"));
   return stats.pairs > 0 ? kExitFound : kExitNothing;
 }
 
-CLI::App* AddIndexSubcommand(CLI::App* index, const char* name, const char* description,
-                             const std::shared_ptr<IndexFlags>& flags) {
+enum class Inputs { kNone, kOptional, kRequired };
+
+// Registers `naql index NAME DIR [INPUT...]` with a fresh flags object: the positionals, the
+// long-help footer, and the callback that runs `run`. The caller adds the command's other flags.
+std::pair<CLI::App*, std::shared_ptr<IndexFlags>> AddIndexSubcommand(
+    CLI::App* index, Context* context, const char* name, const char* description, Inputs inputs,
+    int (*run)(IndexFlags&, Context*)) {
+  auto flags = std::make_shared<IndexFlags>();
   CLI::App* command = index->add_subcommand(name, description);
   flags->command = command;
+  if (context->long_help) command->footer(kFooter);
   command->add_option("DIR", flags->dir, "The index directory")->type_name("")->required();
-  return command;
+  if (inputs != Inputs::kNone) {
+    CLI::Option* option =
+        command
+            ->add_option("INPUT", flags->inputs, "Files, directories, or '-' for JSONL on stdin")
+            ->type_name("");
+    if (inputs == Inputs::kRequired) option->required();
+  }
+  command->callback([flags, context, run] { context->exit_code = run(*flags, context); });
+  return {command, flags};
+}
+
+// The flags of the commands that add documents (create, add).
+void AddWriterFlags(CLI::App* command, IndexFlags* flags) {
+  AddFingerprintFlags(command, &flags->fingerprint);
+  AddWriteFlags(command, &flags->write);
+  AddRunFlags(command, &flags->common);
 }
 
 }  // namespace
@@ -488,40 +522,24 @@ void RegisterIndex(CLI::App* app, Context* context) {
   if (context->long_help) index->footer(kFooter);
 
   {
-    auto flags = std::make_shared<IndexFlags>();
-    CLI::App* command = AddIndexSubcommand(
-        index, "create", "Create an index in DIR (new or empty) and add INPUT", flags);
-    if (context->long_help) command->footer(kFooter);
-    command->add_option("INPUT", flags->inputs, "Files, directories, or '-' for JSONL on stdin")
-        ->type_name("");
-    AddFingerprintFlags(command, &flags->fingerprint);
-    AddWriteFlags(command, &flags->write);
-    AddRunFlags(command, &flags->common);
-    command->callback([flags, context] { context->exit_code = RunCreate(*flags, context); });
+    auto [command, flags] = AddIndexSubcommand(
+        index, context, "create", "Create an index in DIR (new or empty) and add INPUT",
+        Inputs::kOptional, RunCreate);
+    AddWriterFlags(command, flags.get());
   }
   {
-    auto flags = std::make_shared<IndexFlags>();
-    CLI::App* command = AddIndexSubcommand(
-        index, "add", "Add INPUT to the index in DIR as a new segment", flags);
-    if (context->long_help) command->footer(kFooter);
-    command->add_option("INPUT", flags->inputs, "Files, directories, or '-' for JSONL on stdin")
-        ->type_name("")
-        ->required();
+    auto [command, flags] =
+        AddIndexSubcommand(index, context, "add", "Add INPUT to the index in DIR as a new segment",
+                           Inputs::kRequired, RunAdd);
     command->add_flag("--replace", flags->replace,
                       "Replace indexed articles with the same id (default: skip them)");
-    AddFingerprintFlags(command, &flags->fingerprint);
-    AddWriteFlags(command, &flags->write);
-    AddRunFlags(command, &flags->common);
-    command->callback([flags, context] { context->exit_code = RunAdd(*flags, context); });
+    AddWriterFlags(command, flags.get());
   }
   {
-    auto flags = std::make_shared<IndexFlags>();
-    CLI::App* command = AddIndexSubcommand(
-        index, "query", "The indexed articles that each INPUT article reuses", flags);
-    if (context->long_help) command->footer(kFooter);
-    command->add_option("INPUT", flags->inputs, "Files, directories, or '-' for JSONL on stdin")
-        ->type_name("")
-        ->required();
+    auto [command, flags] =
+        AddIndexSubcommand(index, context, "query",
+                           "The indexed articles that each INPUT article reuses", Inputs::kRequired,
+                           RunQuery);
     AddFormatFlag(command, &flags->common, {"text", "tsv", "jsonl"});
     command->add_flag("--scan-new", flags->scan_new,
                       "Also report pairs among the INPUT articles themselves");
@@ -538,28 +556,24 @@ void RegisterIndex(CLI::App* app, Context* context) {
                         "Decompressed text blocks kept in memory, in MB (0-1048576)")
         ->capture_default_str()->type_name("MB")->check(Bounded(size_t{0}, size_t{1} << 20));
     AddRunFlags(command, &flags->common);
-    command->callback([flags, context] { context->exit_code = RunQuery(*flags, context); });
   }
   {
-    auto flags = std::make_shared<IndexFlags>();
-    CLI::App* command = AddIndexSubcommand(
-        index, "compact", "Merge the segments of DIR and drop replaced articles", flags);
-    if (context->long_help) command->footer(kFooter);
+    auto [command, flags] =
+        AddIndexSubcommand(index, context, "compact",
+                           "Merge the segments of DIR and drop replaced articles", Inputs::kNone,
+                           RunCompact);
     AddWriteFlags(command, &flags->write);
     AddRunFlags(command, &flags->common);
-    command->callback([flags, context] { context->exit_code = RunCompact(*flags, context); });
   }
   {
-    auto flags = std::make_shared<IndexFlags>();
-    CLI::App* command = AddIndexSubcommand(
-        index, "stats", "Documents, segments, bytes and parameters of DIR; verify checksums",
-        flags);
-    if (context->long_help) command->footer(kFooter);
+    auto [command, flags] = AddIndexSubcommand(
+        index, context, "stats",
+        "Documents, segments, bytes and parameters of DIR; verify checksums", Inputs::kNone,
+        RunStats);
     AddFormatFlag(command, &flags->common, {"text", "jsonl"});
     command->add_flag("--no-verify", flags->no_verify,
                       "Skip the full checksum pass (which reads the whole index)");
     command->add_flag("-q,--quiet", flags->common.quiet, "No warnings on stderr");
-    command->callback([flags, context] { context->exit_code = RunStats(*flags, context); });
   }
 }
 

@@ -147,7 +147,8 @@ TEST(IndexFormatTest, VarintRoundTripsAndRejectsOverlongInput) {
   internal::ByteReader truncated(absl::string_view("\x80\x80", 2));
   EXPECT_FALSE(truncated.Varint(&got));
   // Eleven bytes, or a tenth byte above 1, exceed 64 bits.
-  internal::ByteReader too_long(std::string(10, '\xff') + "\x01");
+  const std::string eleven_bytes = std::string(10, '\xff') + "\x01";  // outlives the reader
+  internal::ByteReader too_long(eleven_bytes);
   EXPECT_FALSE(too_long.Varint(&got));
 }
 
@@ -232,6 +233,18 @@ TEST(IndexFormatTest, PostingTableMatchesBruteForce) {
         ASSERT_TRUE(table.Lookup(key, [&](uint32_t doc) { got.insert(doc); }));
         ASSERT_EQ(got, expected) << "n " << n << " key " << key;
       }
+      // ForEach: every entry once, as (kept key bits left-aligned, doc), in table order.
+      std::multiset<std::pair<uint64_t, uint32_t>> expected_entries, got_entries;
+      for (const PostingEntry& e : entries) {
+        expected_entries.insert({kept == 0 ? 0 : prefix(e.hash) << (64 - kept), e.doc});
+      }
+      uint64_t previous = 0;
+      ASSERT_TRUE(table.ForEach([&](uint64_t key_prefix, uint32_t doc) {
+        EXPECT_GE(key_prefix, previous);
+        previous = key_prefix;
+        got_entries.insert({key_prefix, doc});
+      }));
+      EXPECT_EQ(got_entries, expected_entries) << "n " << n;
     }
   }
 }
@@ -316,6 +329,27 @@ TEST(IndexParamsTest, DefaultsAndRoundTrip) {
   IndexParams decoded;
   ASSERT_TRUE(internal::DecodeParams(&in, &decoded));
   EXPECT_EQ(decoded, params);
+
+  // The passage shingle travels too (it changes the passage fingerprints), clamped to min_words.
+  EXPECT_EQ(params.passage_shingle, 7u);
+  FingerprintOptions five = *options;
+  five.passage_shingle = 5;
+  absl::StatusOr<IndexParams> with_five = IndexParams::FromOptions(five, params.ToLshOptions());
+  ASSERT_TRUE(with_five.ok());
+  EXPECT_EQ(with_five->passage_shingle, 5u);
+  EXPECT_EQ(with_five->ToFingerprintOptions()->passage_shingle_size(), 5u);
+  bytes.clear();
+  internal::EncodeParams(*with_five, &out);
+  internal::ByteReader in_five(bytes);
+  ASSERT_TRUE(internal::DecodeParams(&in_five, &decoded));
+  EXPECT_EQ(decoded, *with_five);
+  EXPECT_NE(with_five->CheckCompatible(params).message().find("--passage-shingle is 5"),
+            absl::string_view::npos);
+  five.min_words = 6;  // a passage shingle longer than min_words acts as min_words
+  five.passage_shingle = 7;
+  with_five = IndexParams::FromOptions(five, params.ToLshOptions());
+  ASSERT_TRUE(with_five.ok());
+  EXPECT_EQ(with_five->passage_shingle, 6u);
 }
 
 TEST(IndexParamsTest, MismatchNamesTheOption) {

@@ -66,6 +66,8 @@ void EncodeParams(const IndexParams& p, ByteWriter* out) {
   out->U32(p.lsh_version);
   out->U32(p.lsh.bands);
   out->U32(p.lsh.rows);
+  out->U32(p.passage_shingle);
+  out->U32(0);  // reserved
 }
 
 bool DecodeParams(ByteReader* in, IndexParams* p) {
@@ -84,7 +86,10 @@ bool DecodeParams(ByteReader* in, IndexParams* p) {
   in->U32(&p->lsh_version);
   in->U32(&p->lsh.bands);
   in->U32(&p->lsh.rows);
-  if (strip > 1) return false;
+  in->U32(&p->passage_shingle);
+  uint32_t reserved = 1;
+  in->U32(&reserved);
+  if (strip > 1 || reserved != 0) return false;
   p->signature.strip_clitics = strip == 1;
   return true;
 }

@@ -91,7 +91,7 @@ void AppendVarint(uint64_t v, std::string* out);
 // ---- Parameters ----------------------------------------------------------------------------------
 
 // Bytes of an encoded IndexParams block.
-inline constexpr size_t kParamsBytes = 56;
+inline constexpr size_t kParamsBytes = 64;
 
 void EncodeParams(const IndexParams& params, ByteWriter* out);
 // Reads kParamsBytes. False when fewer bytes remain or strip_clitics is neither 0 nor 1. The
@@ -235,6 +235,28 @@ class PostingTable {
       const uint64_t doc = entry >> remainder_bits_;
       if (doc >= num_docs_) return false;
       fn(static_cast<uint32_t>(doc));
+    }
+    return true;
+  }
+
+  // Calls fn(prefix, doc) for every entry in table order, where `prefix` is the entry's key as far
+  // as the table keeps it: its top bucket_bits() + remainder_bits() bits, left-aligned (the lower
+  // bits are 0). Returns false (after calling fn for the entries before it) when an entry's
+  // document number is out of range.
+  template <typename Fn>
+  bool ForEach(Fn&& fn) const {
+    if (num_entries_ == 0) return true;
+    const uint64_t buckets = uint64_t{1} << bucket_bits_;
+    uint64_t i = 0;
+    for (uint64_t bucket = 0; bucket < buckets; ++bucket) {
+      const uint64_t end = LoadU32(directory_ + 4 * (bucket + 1));
+      const uint64_t high = bucket_bits_ == 0 ? 0 : bucket << (64 - bucket_bits_);
+      for (; i < end; ++i) {
+        const uint64_t entry = Entry(i);
+        const uint64_t doc = entry >> remainder_bits_;
+        if (doc >= num_docs_) return false;
+        fn(high | (entry & remainder_mask_) << remainder_shift_, static_cast<uint32_t>(doc));
+      }
     }
     return true;
   }

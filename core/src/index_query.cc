@@ -9,11 +9,13 @@
 //   2. Candidates from the tables of every segment: the documents sharing an LSH band key with the
 //      query (at most max_bucket_size per bucket, the oldest, as LshIndex::Query returns them), and
 //      the documents sharing a passage fingerprint whose document frequency — live indexed
-//      documents holding it, summed over segments, plus the query documents holding it — is at
-//      most max_df (a fingerprint in more documents is boilerplate: the scanner drops it too),
-//      with at least min_shared such fingerprints in common. A count that exceeds max_df by at
-//      most 2 may owe the excess to false table matches: it is recounted exactly (PassageKept).
-//   3. The tables keep 16-bit remainders (index_format.h), so a candidate may be false. Each one
+//      documents holding it outside their boilerplate lines, summed over segments, plus the query
+//      documents holding it — is at most max_df (a fingerprint in more documents is boilerplate:
+//      the scanner drops it too), with at least min_shared such fingerprints in common. The tables
+//      count every document holding a fingerprint, boilerplate or not, plus rare false matches; a
+//      count over max_df is therefore made exactly where it matters (PassageKept), cheaply for the
+//      documents that cannot hold a boilerplate line (MarkMaybeBoilerplate).
+//   3. The tables keep 13-bit remainders (index_format.h), so a candidate may be false. Each one
 //      is loaded, fingerprinted exactly (its boilerplate lines found as in step 1), and kept only
 //      if it shares an exact band key (when LSH proposed it) or min_shared exact undropped
 //      fingerprints — the scan's criterion. Then both texts are analyzed, their boilerplate words
@@ -29,6 +31,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "index_internal.h"
@@ -136,9 +139,17 @@ struct Worker {
   std::vector<uint32_t> hits;
   std::vector<uint64_t> kept_hashes;
   std::vector<uint8_t> shared_mark;
+  // Exact document-frequency counts (PassageKept): the passage hashes each indexed document holds
+  // outside its boilerplate lines, sorted, for the line counts of query document `kept_query`
+  // (any query document with scan_new, whose counts are those of the whole batch).
+  absl::flat_hash_map<uint32_t, std::vector<uint64_t>> kept_of;
+  size_t kept_query = ~size_t{0};
 };
 
-// Drops the passage fingerprints that touch `ranges` (a shingle covers shingle_size tokens), then
+// Entries of Worker::kept_of kept at most (about 3 KB each); the map is emptied beyond.
+constexpr size_t kMaxKeptMemo = 4096;
+
+// Drops the passage fingerprints that touch `ranges` (one covers shingle_size tokens), then
 // keeps each hash once, sorted.
 void FilterPassages(absl::Span<const TokenRange> ranges, uint32_t shingle_size,
                     std::vector<PassageFingerprint>* passages) {
@@ -168,11 +179,14 @@ class IndexSearcher::Impl {
         options_(options),
         params_(index->params()),
         fingerprinter_(*params_.ToFingerprintOptions()),
+        passage_shingle_(fingerprinter_.options().passage_shingle_size()),
         quotes_(fingerprinter_.options().quotes),
         aligner_(EffectiveAligner(options, params_)),
         cache_(options.block_cache_bytes > 0
                    ? std::make_unique<BlockCache>(options.block_cache_bytes)
-                   : nullptr) {}
+                   : nullptr) {
+    MarkMaybeBoilerplate();
+  }
 
   absl::Status Run(absl::Span<const Document> docs, ScanSink* sink, QueryStats* stats) {
     QueryStats local_stats;
@@ -198,6 +212,9 @@ class IndexSearcher::Impl {
     absl::flat_hash_map<uint64_t, uint32_t> line_df;
     // scan_new: per document b, its candidate partners a < b and whether LSH proposed them.
     std::vector<std::vector<std::pair<uint32_t, uint8_t>>> new_candidates;
+    // scan_new: indexed documents holding a line that two or more query documents hold and that
+    // is boilerplate with them (MaybeBoilerplate).
+    absl::flat_hash_set<uint32_t> maybe_boilerplate;
   };
 
   static AlignerOptions EffectiveAligner(const IndexQueryOptions& options,
@@ -239,6 +256,76 @@ class IndexSearcher::Impl {
           return v.passages();
         },
         "passage", out);
+  }
+
+  // Which indexed documents may hold a boilerplate line. A line of an indexed document is
+  // boilerplate for a query when the live indexed documents holding it plus the query documents
+  // holding it (one at most without scan_new) reach min_docs, so only documents holding a line
+  // that at least min_docs - 1 indexed documents hold can have one; Batch::maybe_boilerplate adds
+  // the rest with scan_new. Every other document holds all of its passage fingerprints outside
+  // boilerplate, which makes the exact document frequencies of PassageKept cheap. The LINES
+  // tables are read once, whole (16 ms for 54,000 documents); keys are compared on
+  // the bits that every segment keeps, so that a rare collision of two lines only marks more
+  // documents (a superset is safe: those are checked exactly).
+  void MarkMaybeBoilerplate() {
+    maybe_boilerplate_.assign((index_.slots + 63) / 64, 0);
+    if (!options_.remove_boilerplate) return;
+    uint32_t bits = 64;
+    for (const auto& segment : index_.segments) {
+      const internal::PostingTable& table = segment->view.lines();
+      if (table.num_entries() > 0) {
+        bits = std::min(bits, table.bucket_bits() + table.remainder_bits());
+      }
+    }
+    const uint64_t mask = bits >= 64 ? ~uint64_t{0} : ~((uint64_t{1} << (64 - bits)) - 1);
+    absl::flat_hash_map<uint64_t, uint32_t> counts;
+    bool ok = true;
+    for (const auto& segment : index_.segments) {
+      ok = ok && segment->view.lines().ForEach([&](uint64_t prefix, uint32_t local) {
+        if (!segment->dead(local)) ++counts[prefix & mask];
+      });
+    }
+    if (!ok) {
+      // A corrupt table: every lookup will report it; meanwhile trust no document.
+      std::fill(maybe_boilerplate_.begin(), maybe_boilerplate_.end(), ~uint64_t{0});
+      return;
+    }
+    const uint32_t threshold = options_.boilerplate.min_docs - 1;
+    for (const auto& segment : index_.segments) {
+      segment->view.lines().ForEach([&](uint64_t prefix, uint32_t local) {
+        if (segment->dead(local)) return;
+        auto it = counts.find(prefix & mask);
+        if (it->second >= threshold) {
+          const uint32_t doc = segment->base + local;
+          maybe_boilerplate_[doc >> 6] |= uint64_t{1} << (doc & 63);
+        }
+      });
+    }
+  }
+
+  // scan_new: marks in batch->maybe_boilerplate the indexed documents holding a line that is
+  // boilerplate because two or more query documents hold it too.
+  absl::Status MarkBatchBoilerplate(Batch* batch) const {
+    std::vector<uint32_t> holders;
+    for (const auto& [key, query_count] : batch->line_df) {
+      if (query_count < 2) continue;  // one query document: MarkMaybeBoilerplate's rule
+      holders.clear();
+      NAQL_RETURN_IF_ERROR(LookupAll(
+          key,
+          [](const internal::SegmentView& v) -> const internal::PostingTable& { return v.lines(); },
+          "line", &holders));
+      if (holders.size() + query_count >= options_.boilerplate.min_docs) {
+        batch->maybe_boilerplate.insert(holders.begin(), holders.end());
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // False when indexed document `doc` has no boilerplate line for the query documents of `batch`
+  // (true when it may have one).
+  bool MaybeBoilerplate(const Batch& batch, uint32_t doc) const {
+    if ((maybe_boilerplate_[doc >> 6] >> (doc & 63) & 1) != 0) return true;
+    return !batch.maybe_boilerplate.empty() && batch.maybe_boilerplate.contains(doc);
   }
 
   // The number of live indexed documents holding line `key`: LookupLine's count without building
@@ -333,6 +420,7 @@ class IndexSearcher::Impl {
       for (const QueryDocument& q : batch.query) {
         for (uint64_t key : q.line_keys) ++batch.line_df[key];
       }
+      NAQL_RETURN_IF_ERROR(MarkBatchBoilerplate(&batch));
     }
     // Boilerplate lines, then the passage fingerprints that do not touch them.
     internal::ParallelFor(n, threads, [&](size_t i, unsigned w) {
@@ -342,7 +430,7 @@ class IndexSearcher::Impl {
             lines[i], [&](uint64_t key) { return QueryLineCount(batch, i, key); },
             &workers[w].hits, &q.boilerplate);
       }
-      FilterPassages(q.boilerplate, params_.signature.shingle_size, &q.fp.passages);
+      FilterPassages(q.boilerplate, passage_shingle_, &q.fp.passages);
     });
     for (const absl::Status& s : status) NAQL_RETURN_IF_ERROR(s);
 
@@ -366,6 +454,7 @@ class IndexSearcher::Impl {
         stats->false_candidates += doc_stats[k].false_candidates;
         stats->dropped_fingerprints += doc_stats[k].dropped_fingerprints;
         stats->block_reads += doc_stats[k].block_reads;
+        stats->df_checks += doc_stats[k].df_checks;
         for (const Finding& finding : findings[k]) {
           ++stats->pairs;
           if (finding.report.kind == PairKind::kDuplicate) ++stats->duplicates;
@@ -440,7 +529,10 @@ class IndexSearcher::Impl {
         kept[k] = *keep;
       });
       for (const absl::Status& s : status) NAQL_RETURN_IF_ERROR(s);
-      for (const QueryStats& w : worker_stats) stats->block_reads += w.block_reads;
+      for (const QueryStats& w : worker_stats) {
+        stats->block_reads += w.block_reads;
+        stats->df_checks += w.df_checks;
+      }
       std::vector<uint64_t> passage_pairs;
       for (size_t k = 0; k < shared.size(); ++k) {
         const auto [first, end] = shared[k];
@@ -510,43 +602,91 @@ class IndexSearcher::Impl {
 
   // Whether indexed document `doc` holds passage fingerprint `hash` outside its boilerplate lines
   // (the scanner counts only those in a fingerprint's document frequency), for query document j.
+  // The document is fingerprinted once per query document (once per batch with scan_new).
   absl::StatusOr<bool> HoldsPassage(uint32_t doc, uint64_t hash, const Batch& batch, size_t j,
                                     Worker* w, QueryStats* stats) const {
-    NAQL_RETURN_IF_ERROR(LoadIndexed(doc, w, stats, &w->loaded));
-    fingerprinter_.Fingerprint(w->loaded.text, &w->scratch, &w->candidate);
-    w->ranges.clear();
-    if (options_.remove_boilerplate) {
-      KeyedLines(w->loaded.text, w->loaded.meta.source, w->scratch.tokens, &w->lines);
-      NAQL_RETURN_IF_ERROR(BoilerplateRanges(
-          w->lines, [&](uint64_t key) { return QueryLineCount(batch, j, key); }, &w->bucket,
-          &w->ranges));
+    if (!options_.scan_new && w->kept_query != batch.first_index + j) {
+      w->kept_of.clear();
+      w->kept_query = batch.first_index + j;
     }
-    for (const PassageFingerprint& p : w->candidate.passages) {
-      if (p.hash == hash && !OverlapsAny(w->ranges, p.position,
-                                         p.position + params_.signature.shingle_size)) {
-        return true;
+    if (w->kept_of.size() >= kMaxKeptMemo) w->kept_of.clear();
+    auto [it, fresh] = w->kept_of.try_emplace(doc);
+    if (fresh) {
+      ++stats->df_checks;
+      absl::Status status = KeptPassages(doc, batch, j, w, stats, &it->second);
+      if (!status.ok()) {
+        w->kept_of.erase(doc);
+        return status;
       }
     }
-    return false;
+    return std::binary_search(it->second.begin(), it->second.end(), hash);
+  }
+
+  // The boilerplate ranges (w->ranges) of the indexed document in w->loaded, just fingerprinted
+  // with w->scratch, for query document j.
+  absl::Status LoadedBoilerplate(const Batch& batch, size_t j, Worker* w) const {
+    w->ranges.clear();
+    if (!options_.remove_boilerplate) return absl::OkStatus();
+    KeyedLines(w->loaded.text, w->loaded.meta.source, w->scratch.tokens, &w->lines);
+    return BoilerplateRanges(
+        w->lines, [&](uint64_t key) { return QueryLineCount(batch, j, key); }, &w->bucket,
+        &w->ranges);
+  }
+
+  // The distinct passage hashes of indexed document `doc` outside its boilerplate lines, sorted.
+  absl::Status KeptPassages(uint32_t doc, const Batch& batch, size_t j, Worker* w,
+                            QueryStats* stats, std::vector<uint64_t>* out) const {
+    NAQL_RETURN_IF_ERROR(LoadIndexed(doc, w, stats, &w->loaded));
+    fingerprinter_.Fingerprint(w->loaded.text, &w->scratch, &w->candidate);
+    NAQL_RETURN_IF_ERROR(LoadedBoilerplate(batch, j, w));
+    out->clear();
+    for (const PassageFingerprint& p : w->candidate.passages) {
+      if (!OverlapsAny(w->ranges, p.position, p.position + passage_shingle_)) {
+        out->push_back(p.hash);
+      }
+    }
+    std::sort(out->begin(), out->end());
+    out->erase(std::unique(out->begin(), out->end()), out->end());
+    return absl::OkStatus();
   }
 
   // Whether passage fingerprint `hash` is kept: its document frequency — the live indexed
-  // documents holding it plus `query_count` query documents — is at most max_df. `hits` are the
-  // table's matches, which may include a false one (13-bit remainders) in about one lookup in
-  // 300. A count over max_df by at most kDfMargin is therefore recounted exactly, document by
-  // document; a larger excess is beyond chance (three false matches in one lookup: about 10^-8).
+  // documents holding it outside their boilerplate lines plus `query_count` query documents — is
+  // at most max_df, as the scanner counts it. `hits` are the table's matches: every indexed
+  // document holding the hash anywhere, plus a false match in about one lookup in 300 (13-bit
+  // remainders). So:
+  //   * hits + query_count <= max_df: kept, whatever the hits are;
+  //   * the hits that cannot hold a boilerplate line (MaybeBoilerplate false) hold the hash
+  //     outside boilerplate, unless they are false matches: more than max_df + kDfMargin of them
+  //     (with the query documents) is beyond chance (three false matches in one lookup, about
+  //     10^-8) and drops the hash;
+  //   * otherwise the count is made exactly, document by document (HoldsPassage), the others
+  //     first, stopping as soon as it exceeds max_df. Only a hash that lies in boilerplate lines
+  //     of many indexed documents but outside boilerplate in the query costs many checks; a
+  //     worker remembers each document's checked hashes for the rest of the query document.
   absl::StatusOr<bool> PassageKept(uint64_t hash, absl::Span<const uint32_t> hits,
                                    uint64_t query_count, const Batch& batch, size_t j, Worker* w,
                                    QueryStats* stats) const {
     constexpr uint64_t kDfMargin = 2;
     const uint64_t max_df = options_.passage.max_df;
     if (hits.size() + query_count <= max_df) return true;
-    if (hits.size() + query_count > max_df + kDfMargin) return false;
+    if (query_count > max_df) return false;
+    uint64_t plain = 0;
+    for (uint32_t doc : hits) plain += !MaybeBoilerplate(batch, doc);
+    if (query_count + plain > max_df + kDfMargin) return false;
     uint64_t df = query_count;
-    for (uint32_t doc : hits) {
-      NAQL_ASSIGN_OR_RETURN(bool holds, HoldsPassage(doc, hash, batch, j, w, stats));
-      df += holds;
-      if (df > max_df) return false;
+    uint64_t unchecked_plain = plain;
+    // The documents that may hold it in boilerplate only, then (if they can still matter) the
+    // others.
+    for (int pass = 0; pass < 2; ++pass) {
+      if (pass == 1 && df + unchecked_plain <= max_df) return true;
+      for (uint32_t doc : hits) {
+        if (MaybeBoilerplate(batch, doc) != (pass == 0)) continue;
+        NAQL_ASSIGN_OR_RETURN(bool holds, HoldsPassage(doc, hash, batch, j, w, stats));
+        df += holds;
+        if (pass == 1) --unchecked_plain;
+        if (df > max_df) return false;
+      }
     }
     return true;
   }
@@ -644,13 +784,7 @@ class IndexSearcher::Impl {
           lsh_pair = w->candidate_keys[b] == query_keys[b];
         }
       }
-      w->ranges.clear();
-      if (options_.remove_boilerplate) {
-        KeyedLines(w->loaded.text, w->loaded.meta.source, w->scratch.tokens, &w->lines);
-        NAQL_RETURN_IF_ERROR(BoilerplateRanges(
-            w->lines, [&](uint64_t key) { return QueryLineCount(batch, j, key); }, &w->bucket,
-            &w->ranges));
-      }
+      NAQL_RETURN_IF_ERROR(LoadedBoilerplate(batch, j, w));
       bool passage_pair = false;
       if (options_.find_partial && !w->kept_hashes.empty()) {
         // Distinct kept query hashes found among the candidate's fingerprints outside its
@@ -663,7 +797,7 @@ class IndexSearcher::Impl {
           uint8_t& mark = w->shared_mark[it - w->kept_hashes.begin()];
           if (mark != 0) continue;
           if (!w->ranges.empty() &&
-              OverlapsAny(w->ranges, p.position, p.position + params_.signature.shingle_size)) {
+              OverlapsAny(w->ranges, p.position, p.position + passage_shingle_)) {
             continue;
           }
           mark = 1;
@@ -721,9 +855,13 @@ class IndexSearcher::Impl {
   IndexQueryOptions options_;
   IndexParams params_;
   Fingerprinter fingerprinter_;
+  // Words a passage fingerprint covers from its position (the scanner's boilerplate rule).
+  uint32_t passage_shingle_;
   QuoteDetector quotes_;  // the detector Fingerprinter::Analyze uses, for candidates
   Aligner aligner_;
   std::unique_ptr<BlockCache> cache_;
+  // One bit per indexed document: it may hold a boilerplate line (MarkMaybeBoilerplate).
+  std::vector<uint64_t> maybe_boilerplate_;
 };
 
 IndexSearcher::IndexSearcher(const IndexReader* index, const IndexQueryOptions& options)

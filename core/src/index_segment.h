@@ -36,7 +36,7 @@ namespace naql::internal {
 
 inline constexpr char kSegmentMagic[8] = {'N', 'A', 'Q', 'L', 'S', 'E', 'G', '\0'};
 inline constexpr char kSegmentEndMagic[8] = {'N', 'A', 'Q', 'L', 'E', 'N', 'D', '\0'};
-inline constexpr size_t kSegmentHeaderBytes = 40 + kParamsBytes;  // 96
+inline constexpr size_t kSegmentHeaderBytes = 40 + kParamsBytes;  // 104
 inline constexpr size_t kSegmentFooterBytes = 32;
 inline constexpr size_t kSectionEntryBytes = 32;
 inline constexpr size_t kBlockEntryBytes = 32;

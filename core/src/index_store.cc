@@ -51,6 +51,7 @@ absl::StatusOr<IndexParams> IndexParams::FromOptions(const FingerprintOptions& f
   IndexParams params;
   params.signature = fingerprint.signature_params();
   params.min_words = fingerprint.min_words;
+  params.passage_shingle = fingerprint.passage_shingle_size();
   if (lsh.bands != 0) {
     params.lsh = LshParams{lsh.bands, lsh.rows};
   } else {
@@ -71,6 +72,10 @@ absl::Status IndexParams::Validate() const {
   }
   if (min_words < s.shingle_size || min_words > 1000) {
     return absl::InvalidArgumentError(absl::StrCat("min_words ", min_words, " out of range"));
+  }
+  if (passage_shingle < 1 || passage_shingle > min_words || passage_shingle > 32) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("passage shingle ", passage_shingle, " out of range"));
   }
   if (lsh.bands < 1 || lsh.rows < 1 || uint64_t{lsh.bands} * lsh.rows > s.num_perm) {
     return absl::InvalidArgumentError(absl::StrCat("LSH ", lsh.bands, " × ", lsh.rows,
@@ -109,6 +114,7 @@ absl::StatusOr<FingerprintOptions> IndexParams::ToFingerprintOptions() const {
   options.minhash.num_perm = signature.num_perm;
   options.minhash.seed = signature.seed;
   options.min_words = min_words;
+  options.passage_shingle = passage_shingle;
   NAQL_RETURN_IF_ERROR(options.Validate());
   return options;
 }
@@ -122,9 +128,10 @@ LshOptions IndexParams::ToLshOptions() const {
 
 std::string IndexParams::Describe() const {
   return absl::StrFormat(
-      "%u-word shingles, %u perms, --min-words %u, LSH %u × %u (v%u); minhash v%u seed %#x, "
-      "tokenizer v%u %s clitic stripping, normalizer v%u bits %#x",
-      signature.shingle_size, signature.num_perm, min_words, lsh.bands, lsh.rows, lsh_version,
+      "%u-word shingles, %u perms, --min-words %u (%u-word passage fingerprints), LSH %u × %u "
+      "(v%u); minhash v%u seed %#x, tokenizer v%u %s clitic stripping, normalizer v%u bits %#x",
+      signature.shingle_size, signature.num_perm, min_words, passage_shingle, lsh.bands, lsh.rows,
+      lsh_version,
       signature.minhash_version, signature.seed, signature.tokenizer_version,
       signature.strip_clitics ? "with" : "without", signature.normalizer_version,
       signature.normalizer_bits);
@@ -148,6 +155,7 @@ absl::Status IndexParams::CheckCompatible(const IndexParams& index) const {
       {"the shingler version", signature.shingler_version, index.signature.shingler_version, false},
       {"--shingle", signature.shingle_size, index.signature.shingle_size, false},
       {"--min-words", min_words, index.min_words, false},
+      {"--passage-shingle", passage_shingle, index.passage_shingle, false},
       {"the MinHash version", signature.minhash_version, index.signature.minhash_version, false},
       {"--num-perm", signature.num_perm, index.signature.num_perm, false},
       {"the MinHash seed", signature.seed, index.signature.seed, true},

@@ -48,6 +48,15 @@ void Exercise(absl::string_view bytes, bool verify_sections) {
     view.lines().Lookup(key, count);
     view.FindIdHash(key, count);
   }
+  // Whole-table walks (the searcher reads the line tables this way), each entry in range.
+  for (const naql::internal::PostingTable* table : {&view.lsh(), &view.passages(), &view.lines()}) {
+    uint64_t entries = 0;
+    const bool ok = table->ForEach([&](uint64_t, uint32_t doc) {
+      Check(doc < view.num_docs());
+      ++entries;
+    });
+    Check(!ok || entries == table->num_entries());
+  }
   naql::internal::BlockScratch scratch;
   const uint32_t docs = view.num_docs() < 256 ? view.num_docs() : 256;
   for (uint32_t d = 0; d < docs; ++d) {

@@ -51,7 +51,7 @@ struct FingerprintOptions {
   // winnowing keeps 2 / (window + 1) of the shingles, 2/3 at window 2 against 2/5 at window 4.
   // Measured on SaudiNewsNet (bench/README.md): 7 against 5 makes 47% fewer candidates and
   // finds more of the pairs sharing a rare 8-word run (recall 0.95 against 0.92).
-  uint32_t passage_shingle = 0;  // TODO(lead): 7 once the index records it
+  uint32_t passage_shingle = 7;
 
   // InvalidArgument when a component's options are invalid or min_words < shingle.size.
   absl::Status Validate() const;
