@@ -1,6 +1,9 @@
 #include "naql/scanner.h"
 
 #include <zstd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -231,6 +234,11 @@ class Scanner::Impl {
     }
     stats_->skipped = reader_->skipped();
     if (options_.find_pairs && options_.remove_boilerplate) AddPassagesWithoutBoilerplate();
+#ifdef __GLIBC__
+    // Phase 1 freed many small per-article buffers (texts, pending fingerprints and lines); give
+    // the free heap pages back before the candidate phase allocates its large arrays.
+    malloc_trim(0);
+#endif
     stats_->fingerprint_bytes = signatures_.capacity() * sizeof(uint32_t) +
                                 passages_.memory_bytes() +
                                 locators_.capacity() * sizeof(DocumentLocator) +
