@@ -71,6 +71,10 @@ void AddFormatFlag(CLI::App* command, CommonFlags* flags, std::initializer_list<
 // --num-perm, --max-df, --max-gap, --exact (into `options`).
 void AddMatchingFlags(CLI::App* command, ScanOptions* options);
 
+// Registers --lang LANG (into `language`): keep only articles in this language; "ar" is the one
+// language known (see ReaderOptions::language).
+void AddLangFlag(CLI::App* command, std::string* language);
+
 // Registers --threads, --strict, -q, -v, --progress/--no-progress.
 void AddRunFlags(CLI::App* command, CommonFlags* flags);
 

@@ -1,12 +1,17 @@
 // naql compare — the passages two articles share, side by side.
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "app.h"
+#include "html_printer.h"
 #include "naql/fingerprinter.h"
 #include "naql/minhash.h"
 #include "naql/pair_verifier.h"
@@ -14,17 +19,32 @@
 #include "naql/status.h"
 #include "output.h"
 #include "printers.h"
+#include "word_marks.h"
 
 namespace naql::cli {
 namespace {
 
-constexpr char kFooter[] = R"(A and B are two article files (.txt, or a .jsonl holding one article). With --in, A and B
-are article ids looked up in the given inputs (files or directories of .txt/.jsonl).
+constexpr char kFooter[] = R"(A and B are two article files (a .txt, or any input holding one article). With --in, A and B
+are article ids looked up in the given inputs (files or directories, any input format of
+`naql scan`).
 
 Every shared passage is printed whole, with its half-open code point offsets in both originals,
-its words, matching words, edits and similarity (2 × matches / words of both sides); in the
-text format both passages follow each other so that differences are easy to see. --format jsonl
-prints the pair in the schema of `naql scan` (see the README).
+its words, matching words, edits and similarity (2 × matches / words of both sides).
+
+Output formats (--format):
+  text   both passages of each pair, one above the other, with the words that differ marked:
+           ⟦…⟧  words on one side only: added, dropped, or replaced by another word (edits)
+           ⟨…⟩  words matched to a spelling variant on the other side (الأميركية / الأمريكية)
+         Neighbouring marked words share the brackets; punctuation, quote marks and letter
+         forms that naql folds (أ/ا, ة/ه, diacritics) are not differences. The brackets are
+         mirrored characters, so they face the right way in right-to-left text, and survive
+         copy and paste. --color also colours the marked words (red: one side only, magenta:
+         variants): auto (the default) when stdout is a terminal and NO_COLOR is unset.
+  tsv    one row per passage, the columns of `naql scan --format tsv`
+  jsonl  the pair in the schema of `naql scan` (see the README), then a summary
+  html   one self-contained page (no network needed, right-to-left) showing both articles side
+         by side, each shared passage highlighted in one colour on both sides, edits underlined,
+         spelling variants dotted: naql compare A B --format html > pair.html
 
 Exit codes: 0 the articles share a passage of --min-words words, 1 they do not, 2 error.
 
@@ -38,7 +58,20 @@ struct CompareFlags {
   std::string b;
   std::vector<std::string> in;
   ScanOptions options;
+  std::string color = "auto";  // --color: auto | always | never
 };
+
+// Whether to colour the marks of the text format: --color, and for "auto" a terminal on stdout
+// that the user has not asked to keep plain (NO_COLOR, https://no-color.org; TERM=dumb).
+bool UseColor(const std::string& color) {
+  if (color == "always") return true;
+  if (color == "never") return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color != nullptr && no_color[0] != '\0') return false;
+  const char* term = std::getenv("TERM");
+  if (term != nullptr && std::strcmp(term, "dumb") == 0) return false;
+  return ::isatty(1) == 1;
+}
 
 // Reads the single article in `path`.
 absl::StatusOr<Document> ReadSingle(const std::string& path, const ReaderOptions& options,
@@ -135,10 +168,21 @@ int RunCompare(CompareFlags& flags, Context* context) {
   documents[1].meta = doc_b.meta;
   documents[1].words = fingerprint_b.words;
   Output out;
-  PrinterOptions printer_options;
-  printer_options.elide_long_passages = false;
-  std::unique_ptr<ReportPrinter> printer =
-      MakePrinter(flags.common.format, &out, &documents, printer_options);
+  MarkNotation notation;
+  notation.color = UseColor(flags.color);
+  PassageMarker marker(text_a, text_b, options.aligner, notation);
+  std::unique_ptr<ReportPrinter> printer;
+  if (flags.common.format == "html") {
+    HtmlReportOptions html_options;
+    html_options.title = absl::StrCat("naql compare: ", doc_a.id, " ↔ ", doc_b.id);
+    html_options.open_first_pair = true;
+    printer = std::make_unique<HtmlPrinter>(&out, &documents, html_options);
+  } else {
+    PrinterOptions printer_options;
+    printer_options.elide_long_passages = false;
+    printer_options.marker = &marker;
+    printer = MakePrinter(flags.common.format, &out, &documents, printer_options);
+  }
   if (found) printer->OnPair(report, doc_a, doc_b);
   ReportSummary summary;
   summary.documents = 2;
@@ -163,8 +207,13 @@ void RegisterCompare(CLI::App* app, Context* context) {
   command->add_option("--in", flags->in, "Look A and B up by id in this input (repeatable)")
       ->type_name("INPUT")
       ->allow_extra_args(false);
-  AddFormatFlag(command, &flags->common, {"text", "tsv", "jsonl"});
+  AddFormatFlag(command, &flags->common, {"text", "tsv", "jsonl", "html"});
   AddMatchingFlags(command, &flags->options);
+  command->add_option("--color", flags->color,
+                      "Colour the marked words of the text format: auto|always|never")
+      ->type_name("WHEN")
+      ->check(CLI::IsMember({"auto", "always", "never"}).description(""))
+      ->default_str("auto");
   command->add_flag("--strict", flags->common.strict, "Treat malformed input as fatal (exit 2)");
   command->add_flag("-q,--quiet", flags->common.quiet, "No warnings on stderr");
   command->callback([flags, context] { context->exit_code = RunCompare(*flags, context); });

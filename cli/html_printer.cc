@@ -695,15 +695,18 @@ function showAll() {
   drawSome(50);
 }
 
-function route() {
+// `initial`: the page has just loaded; a page made to show one pair (naql compare) opens it.
+function route(initial) {
   clearTimeout(allTimer);
   const match = /^#pair=(\d+)$/.exec(location.hash);
   if (match && +match[1] < pairs.length) showPair(+match[1]);
   else if (location.hash === '#all') showAll();
+  else if (initial === true && location.hash === '' && pairs.length > 0 &&
+           dataElement.dataset.openFirstPair === '1') showPair(0);
   else showList();
 }
-window.addEventListener('hashchange', route);
-route();
+window.addEventListener('hashchange', () => route(false));
+route(true);
 })();
 </script>
 </body>
@@ -768,7 +771,8 @@ HtmlPrinter::HtmlPrinter(Output* out, const std::vector<ScannedDocument>* docume
   page->append(kStyle);
   AppendHtmlText(options_.title, page);
   page->append(kBodyStart);
-  absl::StrAppend(page, options_.rows_per_page, "\">[\n");
+  absl::StrAppend(page, options_.rows_per_page, "\"",
+                  options_.open_first_pair ? " data-open-first-pair=\"1\"" : "", ">[\n");
   out_->MaybeFlush();
 }
 

@@ -72,6 +72,10 @@ struct HtmlReportOptions {
   // Rows of the pair and cluster tables shown per page, 1 to 10,000. Default 100: a page of rows
   // renders in a few milliseconds however many pairs the report holds.
   uint32_t rows_per_page = 100;
+  // Open the first pair when the page is loaded without a location hash, instead of the tables
+  // (`naql compare`: the page is about one pair). "all pairs" still leads to the tables. Default
+  // false.
+  bool open_first_pair = false;
 
   // InvalidArgument when rows_per_page is out of range.
   absl::Status Validate() const;

@@ -172,20 +172,10 @@ constexpr size_t kTextPassageLimit = 360;
 
 // One line of readable passage: whitespace runs folded to one space, long passages elided.
 std::string Readable(absl::string_view original, bool elide) {
-  std::string valid;
-  AppendValidUtf8(original, &valid);
   std::string flat;
-  flat.reserve(valid.size());
-  bool space = false;
-  for (char c : valid) {
-    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
-      space = !flat.empty();
-      continue;
-    }
-    if (space) flat.push_back(' ');
-    space = false;
-    flat.push_back(c);
-  }
+  AppendFolded(original, &flat);
+  if (!flat.empty() && flat.back() == ' ') flat.pop_back();
+  if (!flat.empty() && flat.front() == ' ') flat.erase(0, 1);
   // Count code points (UTF-8 lead bytes) to elide in the middle.
   size_t code_points = 0;
   for (char c : flat) code_points += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
@@ -213,6 +203,7 @@ class TextPrinter : public ReportPrinter {
     if (pair.jaccard.has_value()) absl::StrAppend(text, absl::StrFormat("jaccard %.2f, ", *pair.jaccard));
     absl::StrAppend(text, absl::StrFormat("coverage %.2f / %.2f, ", pair.coverage_a, pair.coverage_b),
                     pair.spans.size(), pair.spans.size() == 1 ? " passage\n" : " passages\n");
+    if (options_.marker != nullptr) absl::StrAppend(text, "  ", options_.marker->Legend(), "\n");
     for (size_t i = 0; i < pair.spans.size(); ++i) {
       const Span& s = pair.spans[i];
       absl::StrAppend(text, "  [", i + 1, "] a ", s.a.cp_begin, "-", s.a.cp_end, ", b ",
@@ -220,6 +211,12 @@ class TextPrinter : public ReportPrinter {
                       " matching, ", s.edits, " edits",
                       absl::StrFormat(", similarity %.2f", s.similarity),
                       s.quote ? ", quotation" : "", "\n");
+      if (options_.marker != nullptr) {
+        std::string marked_a, marked_b;
+        options_.marker->AppendMarked(s, a, b, &marked_a, &marked_b);
+        absl::StrAppend(text, "      a: ", marked_a, "\n      b: ", marked_b, "\n");
+        continue;
+      }
       absl::StrAppend(text, "      a: ", Readable(Slice(a, s.a), options_.elide_long_passages), "\n");
       absl::StrAppend(text, "      b: ", Readable(Slice(b, s.b), options_.elide_long_passages), "\n");
     }

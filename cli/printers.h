@@ -15,6 +15,7 @@
 #include "naql/report.h"
 #include "naql/scanner.h"
 #include "output.h"
+#include "word_marks.h"
 
 namespace naql::cli {
 
@@ -41,9 +42,15 @@ struct PrinterOptions {
   // Text format: passages longer than a few lines are shown as their beginning and end. `naql
   // compare` shows them whole.
   bool elide_long_passages = true;
+  // Text format: when set, passages are written with their differing words marked (see
+  // word_marks.h) and a line explaining the notation heads each pair. The marker knows the two
+  // articles of `naql compare`: every pair printed must be of those two articles. Not owned; must
+  // outlive the printer. Default null (scan: plain passages).
+  const PassageMarker* marker = nullptr;
 };
 
-// Creates the printer for `format` ("text", "tsv" or "jsonl").
+// Creates the printer for `format` ("text", "tsv", "jsonl" or "html"; the HTML printer with
+// its default HtmlReportOptions).
 std::unique_ptr<ReportPrinter> MakePrinter(const std::string& format, Output* out,
                                            const std::vector<ScannedDocument>* documents,
                                            const PrinterOptions& options = PrinterOptions());

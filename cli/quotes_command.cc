@@ -1,17 +1,15 @@
 // naql quotes — quotations repeated across articles, most widespread first.
 
-#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "app.h"
-#include "naql/reader.h"
 #include "naql/scanner.h"
 #include "output.h"
 #include "printers.h"
-#include "progress.h"
+#include "scan_runner.h"
 
 namespace naql::cli {
 namespace {
@@ -94,48 +92,23 @@ class QuotesSink : public ScanSink {
 };
 
 int RunQuotes(QuotesFlags& flags, Context* context) {
-  const auto start = std::chrono::steady_clock::now();
   Diagnostics& diagnostics = context->diagnostics;
-  flags.common.Configure(&diagnostics);
   ScanOptions& options = flags.options;
-  options.threads = flags.common.ResolvedThreads();
   options.find_pairs = false;
   options.find_quotes = true;
-  if (absl::Status status = options.Validate(); !status.ok()) return diagnostics.Fail(status);
-
-  ProgressLine progress(flags.common.ShowProgress());
-  ReaderOptions reader_options;
-  reader_options.strict = flags.common.strict;
-  reader_options.language = flags.lang;
-  auto reader = DocumentReader::Open(flags.inputs, reader_options, [&](const InputProblem& p) {
-    progress.Clear();
-    diagnostics.Warning(p.status.message());
-  });
-  if (!reader.ok()) return diagnostics.Fail(reader.status());
-
+  ScanRunner runner(flags.common, &diagnostics);
+  if (absl::Status status = runner.Open(flags.inputs, flags.lang, &options); !status.ok()) {
+    return diagnostics.Fail(status);
+  }
   Scanner scanner(options);
   Output out;
   QuotesSink sink(flags.common.format, &out, &scanner.documents());
-  absl::Status status = scanner.Run(reader->get(), &sink, [&](const ScanProgress& p) {
-    progress.Update(p);
-  });
-  progress.Clear();
-  if (!status.ok()) {
+  if (absl::Status status = runner.Run(&scanner, &sink); !status.ok()) {
     out.Flush();
     return diagnostics.Fail(status);
   }
-  const ScanStats& stats = scanner.stats();
-  if (stats.documents == 0 && stats.skipped > 0) {
-    out.Flush();
-    return diagnostics.Fail(absl::InvalidArgumentError(absl::StrCat(
-        "no article could be read (", stats.skipped, " inputs or lines skipped, see above)")));
-  }
-  ReportSummary summary;
-  summary.documents = stats.documents;
-  summary.skipped = stats.skipped;
+  ReportSummary summary = runner.Summary(scanner.stats());
   summary.quotes = sink.quotes();
-  summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   sink.Finish(summary);
   return sink.quotes() > 0 ? kExitFound : kExitNothing;
 }
@@ -160,11 +133,7 @@ void RegisterQuotes(CLI::App* app, Context* context) {
   command->add_option("--similarity", q.min_similarity,
                       "Similarity above which two quotations are the same (0-1]")
       ->capture_default_str()->type_name("S")->check(Bounded(0.01, 1.0));
-  command->add_option("--lang", flags->lang,
-                      "Keep only articles in this language: ar (at least half of the letters "
-                      "Arabic)")
-      ->type_name("LANG")
-      ->check(CLI::IsMember({"ar"}).description(""));
+  AddLangFlag(command, &flags->lang);
   AddRunFlags(command, &flags->common);
   command->callback([flags, context] { context->exit_code = RunQuotes(*flags, context); });
 }

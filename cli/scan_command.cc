@@ -1,17 +1,15 @@
 // naql scan — every pair of articles that share text, and clusters of syndicated copies.
 
-#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "app.h"
-#include "naql/reader.h"
 #include "naql/scanner.h"
 #include "output.h"
 #include "printers.h"
-#include "progress.h"
+#include "scan_runner.h"
 
 namespace naql::cli {
 namespace {
@@ -64,25 +62,14 @@ struct ScanFlags {
 };
 
 int RunScan(ScanFlags& flags, Context* context) {
-  const auto start = std::chrono::steady_clock::now();
   Diagnostics& diagnostics = context->diagnostics;
-  flags.common.Configure(&diagnostics);
   ScanOptions& options = flags.options;
-  options.threads = flags.common.ResolvedThreads();
   options.find_partial = !flags.no_partial;
   options.remove_boilerplate = !flags.keep_boilerplate;
-  if (absl::Status status = options.Validate(); !status.ok()) return diagnostics.Fail(status);
-
-  ProgressLine progress(flags.common.ShowProgress());
-  ReaderOptions reader_options;
-  reader_options.strict = flags.common.strict;
-  reader_options.language = flags.lang;
-  auto reader = DocumentReader::Open(flags.inputs, reader_options, [&](const InputProblem& p) {
-    progress.Clear();
-    diagnostics.Warning(p.status.message());
-  });
-  if (!reader.ok()) return diagnostics.Fail(reader.status());
-
+  ScanRunner runner(flags.common, &diagnostics);
+  if (absl::Status status = runner.Open(flags.inputs, flags.lang, &options); !status.ok()) {
+    return diagnostics.Fail(status);
+  }
   Scanner scanner(options);
   Output out;
   std::unique_ptr<ReportPrinter> printer =
@@ -100,29 +87,15 @@ int RunScan(ScanFlags& flags, Context* context) {
     void OnQuote(const RepeatedQuote& quote) override { printer->OnQuote(quote); }
   } sink;
   sink.printer = printer.get();
-
-  absl::Status status = scanner.Run(reader->get(), &sink, [&](const ScanProgress& p) {
-    progress.Update(p);
-  });
-  progress.Clear();
-  if (!status.ok()) {
+  if (absl::Status status = runner.Run(&scanner, &sink); !status.ok()) {
     out.Flush();
     return diagnostics.Fail(status);
   }
   const ScanStats& stats = scanner.stats();
-  if (stats.documents == 0 && stats.skipped > 0) {
-    out.Flush();
-    return diagnostics.Fail(absl::InvalidArgumentError(absl::StrCat(
-        "no article could be read (", stats.skipped, " inputs or lines skipped, see above)")));
-  }
-  ReportSummary summary;
-  summary.documents = stats.documents;
-  summary.skipped = stats.skipped;
+  ReportSummary summary = runner.Summary(stats);
   summary.pairs = stats.pairs;
   summary.clusters = sink.clusters;
   summary.quotes = stats.quotes;
-  summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   printer->PrintSummary(summary);
   diagnostics.Info(absl::StrCat(
       stats.documents, " documents, ", stats.bytes, " bytes; candidates: ", stats.lsh_candidates,
@@ -133,7 +106,7 @@ int RunScan(ScanFlags& flags, Context* context) {
       stats.fingerprint_bytes, " bytes; phases ", stats.fingerprint_seconds, " / ",
       stats.candidate_seconds, " / ", stats.verify_seconds, " s"));
   if (!flags.lang.empty()) {
-    diagnostics.Info(absl::StrCat((*reader)->filtered(), " articles not in --lang ", flags.lang,
+    diagnostics.Info(absl::StrCat(runner.filtered(), " articles not in --lang ", flags.lang,
                                   " skipped"));
   }
   return stats.pairs > 0 ? kExitFound : kExitNothing;
@@ -158,11 +131,7 @@ void RegisterScan(CLI::App* app, Context* context) {
   command->add_option("--boilerplate-docs", flags->options.boilerplate.min_docs,
                       "A line in this many articles of one source is boilerplate")
       ->capture_default_str()->type_name("N")->check(Bounded(2u, 1u << 31));
-  command->add_option("--lang", flags->lang,
-                      "Keep only articles in this language: ar (at least half of the letters "
-                      "Arabic)")
-      ->type_name("LANG")
-      ->check(CLI::IsMember({"ar"}).description(""));
+  AddLangFlag(command, &flags->lang);
   AddRunFlags(command, &flags->common);
   command->callback([flags, context] { context->exit_code = RunScan(*flags, context); });
 }

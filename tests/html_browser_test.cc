@@ -271,6 +271,20 @@ class HtmlBrowserTest : public ::testing::Test {
     return out;
   }
 
+  // Runs `naql ARGS --format jsonl` (output into *jsonl) and `naql ARGS --format html` (into the
+  // file PAGE of the test's directory) from the source directory. Whether both found something
+  // (exit 0).
+  bool NaqlJsonlAndHtml(const std::string& args, const std::string& page, std::string* jsonl) {
+    const std::string naql =
+        "cd '" NAQL_SOURCE_DIR "' && " + std::string(NAQL_BINARY) + " " + args + " --format ";
+    int jsonl_status = 0, html_status = 0;
+    *jsonl = RunShell(naql + "jsonl 2>/dev/null", &jsonl_status);
+    RunShell(naql + "html > '" + dir_ + "/" + page + "' 2>/dev/null", &html_status);
+    EXPECT_EQ(jsonl_status, 0) << "naql " << args << " --format jsonl found nothing";
+    EXPECT_EQ(html_status, 0) << "naql " << args << " --format html found nothing";
+    return jsonl_status == 0 && html_status == 0;
+  }
+
   std::string chromium_;
   std::string dir_;
 };
@@ -327,15 +341,9 @@ TEST_F(HtmlBrowserTest, HighlightedPassagesEqualJsonlSpans) {
   WriteFile(dir_ + "/tricky/b.txt",
             "\U0001F30D\U0001F30D عنوان آخر تماما\n\n" + passage_b + "!\n\xc3 نهاية.\n");
 
-  const std::string naql = std::string(NAQL_BINARY) + " scan --threads 2 fixtures/seeds '" + dir_ +
-                           "/tricky' --format ";
-  int status = 0;
-  const std::string jsonl =
-      RunShell("cd '" NAQL_SOURCE_DIR "' && " + naql + "jsonl 2>/dev/null", &status);
-  ASSERT_EQ(status, 0) << "naql found nothing";
-  RunShell("cd '" NAQL_SOURCE_DIR "' && " + naql + "html > '" + dir_ + "/report.html' 2>/dev/null",
-      &status);
-  ASSERT_EQ(status, 0);
+  std::string jsonl;
+  ASSERT_TRUE(NaqlJsonlAndHtml("scan --threads 2 fixtures/seeds '" + dir_ + "/tricky'",
+                               "report.html", &jsonl));
   const std::vector<JsonlPair> pairs = ReadJsonlPairs(jsonl);
   ASSERT_GE(pairs.size(), 4u);  // the seeds' three pairs and the tricky one
   bool tricky_seen = false;
@@ -378,6 +386,28 @@ TEST_F(HtmlBrowserTest, HighlightedPassagesEqualJsonlSpans) {
   EXPECT_EQ(png.substr(0, 8), "\x89PNG\r\n\x1a\n");
   EXPECT_GT(png.size(), 20000u) << "a blank page compresses far smaller";
   std::cout << "screenshot: " << screenshot << " (" << png.size() << " bytes)\n";
+}
+
+// `naql compare --format html`: a page about one pair opens it (no location hash needed), and its
+// highlighted passages are the JSONL ones.
+TEST_F(HtmlBrowserTest, ComparePageOpensItsPair) {
+  std::string jsonl;
+  ASSERT_TRUE(NaqlJsonlAndHtml("compare fixtures/seeds/000_99452b6767717ae0.txt "
+                               "fixtures/seeds/003_51295827b7bc72d8.txt",
+                               "compare.html", &jsonl));
+  const std::vector<JsonlPair> pairs = ReadJsonlPairs(jsonl);
+  ASSERT_EQ(pairs.size(), 1u);
+
+  const Dom dom = ParseDom(Chromium("--dump-dom", "file://" + dir_ + "/compare.html"));
+  ASSERT_EQ(dom.pair_ids.size(), 1u) << "the page opens its pair";
+  ASSERT_TRUE(dom.pair_ids.count(0));
+  EXPECT_EQ(dom.pair_ids.at(0).first, pairs[0].a);
+  EXPECT_EQ(dom.pair_ids.at(0).second, pairs[0].b);
+  ASSERT_EQ(dom.passage.size(), 2 * pairs[0].spans.size());
+  for (size_t k = 0; k < pairs[0].spans.size(); ++k) {
+    EXPECT_EQ(dom.passage.at(MarkKey(0, static_cast<int>(k), 'a')), pairs[0].spans[k].a_text);
+    EXPECT_EQ(dom.passage.at(MarkKey(0, static_cast<int>(k), 'b')), pairs[0].spans[k].b_text);
+  }
 }
 
 TEST_F(HtmlBrowserTest, ReportOfTenThousandPairsDrawsOnePageOfRows) {
