@@ -571,8 +571,10 @@ class IndexSearcher::Impl {
       return index_.Load(doc, &w->blocks, out);
     }
     auto [segment, local] = index_.Locate(doc);
-    auto in_file = [&](const absl::Status& status) {
-      return IndexReader::Impl::InFile(*segment, status);
+    // A structured binding cannot be captured by a lambda before C++20's P1091 (clang 14).
+    const auto* const located = segment;
+    auto in_file = [located](const absl::Status& status) {
+      return IndexReader::Impl::InFile(*located, status);
     };
     uint32_t block = 0;
     if (absl::Status status = segment->view.BlockOf(local, &block); !status.ok()) {

@@ -673,10 +673,12 @@ class IndexWriter::Impl {
     segment.dead.erase(std::unique(segment.dead.begin(), segment.dead.end()), segment.dead.end());
     // Mark the published documents that the new ones replace.
     for (uint32_t doc : pending_dead_) {
-      auto [where, local] = reader_->impl().Locate(doc);
+      const auto located = reader_->impl().Locate(doc);
+      const auto* const where = located.first;
+      const uint32_t local = located.second;
       const size_t s = static_cast<size_t>(
           std::find_if(reader_->impl().segments.begin(), reader_->impl().segments.end(),
-                       [&](const auto& p) { return p.get() == where; }) -
+                       [where](const auto& p) { return p.get() == where; }) -
           reader_->impl().segments.begin());
       std::vector<uint32_t>& dead = next.segments[s].dead;
       dead.insert(std::upper_bound(dead.begin(), dead.end(), local), local);
