@@ -327,8 +327,13 @@ std::string SegmentBuilder::Finish(uint64_t segment_number) {
 
 // ---- BlockScratch --------------------------------------------------------------------------------
 
-BlockScratch::BlockScratch() : dctx_(ZSTD_createDCtx()) {}
-BlockScratch::~BlockScratch() { ZSTD_freeDCtx(dctx_); }
+BlockScratch::BlockScratch() = default;
+BlockScratch::~BlockScratch() { ZSTD_freeDCtx(dctx_); }  // accepts null
+
+ZSTD_DCtx_s* BlockScratch::dctx() {
+  if (dctx_ == nullptr) dctx_ = ZSTD_createDCtx();
+  return dctx_;
+}
 
 // ---- SegmentView ---------------------------------------------------------------------------------
 
@@ -499,7 +504,7 @@ absl::Status SegmentView::ReadBlock(uint32_t block, ZSTD_DCtx_s* dctx, std::stri
 absl::Status SegmentView::LoadBlock(uint32_t block, BlockScratch* scratch) const {
   if (scratch->owner_ == this && scratch->block_ == block) return absl::OkStatus();
   scratch->owner_ = nullptr;
-  NAQL_RETURN_IF_ERROR(ReadBlock(block, scratch->dctx_, &scratch->packed_, &scratch->packed_size_));
+  NAQL_RETURN_IF_ERROR(ReadBlock(block, scratch->dctx(), &scratch->packed_, &scratch->packed_size_));
   scratch->owner_ = this;
   scratch->block_ = block;
   return absl::OkStatus();

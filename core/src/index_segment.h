@@ -103,14 +103,15 @@ class SegmentBuilder {
   uint64_t text_bytes_ = 0;
 };
 
-// Reusable decompression state: a zstd context and the last block read.
+// Reusable decompression state: a zstd context (made on first use: creating one costs more than
+// decompressing a small block, and many scratches never read a block) and the last block read.
 class BlockScratch {
  public:
   BlockScratch();
   ~BlockScratch();
   BlockScratch(const BlockScratch&) = delete;
   BlockScratch& operator=(const BlockScratch&) = delete;
-  ZSTD_DCtx_s* dctx() { return dctx_; }
+  ZSTD_DCtx_s* dctx();
 
  private:
   friend class SegmentView;

@@ -35,6 +35,33 @@ constexpr size_t kReadBatchBytes = 8 << 20;
 // zstd level for the texts kept of articles that cannot be read again: fast, ~3× on Arabic.
 constexpr int kStoredTextLevel = 1;
 
+// One zstd compression and one decompression context per worker thread: ZSTD_compress() and
+// ZSTD_decompress() make a context per call, which costs more than a short article's frame.
+class ZstdContexts {
+ public:
+  explicit ZstdContexts(unsigned threads) : c_(threads, nullptr), d_(threads, nullptr) {}
+  ~ZstdContexts() {
+    for (ZSTD_CCtx* c : c_) ZSTD_freeCCtx(c);
+    for (ZSTD_DCtx* d : d_) ZSTD_freeDCtx(d);
+  }
+  ZstdContexts(const ZstdContexts&) = delete;
+  ZstdContexts& operator=(const ZstdContexts&) = delete;
+
+  // The context of `worker` (made on first use); null only when zstd cannot allocate one.
+  ZSTD_CCtx* Compression(unsigned worker) {
+    if (c_[worker] == nullptr) c_[worker] = ZSTD_createCCtx();
+    return c_[worker];
+  }
+  ZSTD_DCtx* Decompression(unsigned worker) {
+    if (d_[worker] == nullptr) d_[worker] = ZSTD_createDCtx();
+    return d_[worker];
+  }
+
+ private:
+  std::vector<ZSTD_CCtx*> c_;
+  std::vector<ZSTD_DCtx*> d_;
+};
+
 // A candidate pair: (a << 32 | b) and whether LSH proposed it (then its Jaccard is reported).
 struct Candidate {
   uint64_t key;
@@ -152,6 +179,7 @@ class Scanner::Impl {
   absl::Status FingerprintAll() {
     const unsigned threads = options_.threads;
     std::vector<FingerprintScratch> scratch(threads);
+    ZstdContexts zstd(threads);
     std::vector<Document> batch, next_batch;
     std::vector<DocumentLocator> batch_locators, next_locators;
     std::vector<DocumentFingerprint> fingerprints;
@@ -176,7 +204,9 @@ class Scanner::Impl {
             if (options_.remove_boilerplate) {
               FingerprintLines(batch[i].text, scratch[worker].tokens, &lines[i]);
             }
-            if (!reader_->Rereadable(batch_locators[i].input)) stored[i] = Compress(batch[i].text);
+            if (!reader_->Rereadable(batch_locators[i].input)) {
+              stored[i] = Compress(batch[i].text, zstd.Compression(worker));
+            }
             // Kept to flag quoted spans at verification, which then need not detect again.
             fingerprinter_.quote_detector().Detect(batch[i].text, &detected[i]);
           }
@@ -311,17 +341,22 @@ class Scanner::Impl {
     return candidates;
   }
 
-  std::string Compress(absl::string_view text) const {
+  // `cctx` may be null (zstd could not allocate): the text is then lost and reported as corrupt
+  // if verification needs it.
+  std::string Compress(absl::string_view text, ZSTD_CCtx* cctx) const {
+    if (cctx == nullptr) return std::string();
     std::string out(ZSTD_compressBound(text.size()), '\0');
-    size_t n = ZSTD_compress(out.data(), out.size(), text.data(), text.size(), kStoredTextLevel);
+    size_t n = ZSTD_compressCCtx(cctx, out.data(), out.size(), text.data(), text.size(),
+                                 kStoredTextLevel);
     if (ZSTD_isError(n)) return std::string();  // not reached: the bound is always enough
     out.resize(n);
     out.shrink_to_fit();
     return out;
   }
 
-  // The full article `doc` again: re-read from its input, or decompressed from memory.
-  absl::StatusOr<Document> LoadDocument(uint32_t doc) const {
+  // The full article `doc` again: re-read from its input, or decompressed from memory with `dctx`
+  // (may be null when zstd could not allocate one: then an error).
+  absl::StatusOr<Document> LoadDocument(uint32_t doc, ZSTD_DCtx* dctx) const {
     const DocumentLocator& locator = locators_[doc];
     if (reader_->Rereadable(locator.input)) {
       NAQL_ASSIGN_OR_RETURN(Document loaded, reader_->ReadAt(locator));
@@ -337,9 +372,10 @@ class Scanner::Impl {
     if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
       return absl::InternalError(absl::StrCat("stored text of ", scanned.location, " is corrupt"));
     }
+    if (dctx == nullptr) return absl::ResourceExhaustedError("cannot allocate a zstd context");
     loaded.text.resize(size);
-    size_t n = ZSTD_decompress(loaded.text.data(), loaded.text.size(), compressed.data(),
-                               compressed.size());
+    size_t n = ZSTD_decompressDCtx(dctx, loaded.text.data(), loaded.text.size(), compressed.data(),
+                                   compressed.size());
     if (ZSTD_isError(n) || n != size) {
       return absl::InternalError(absl::StrCat("stored text of ", scanned.location, " is corrupt"));
     }
@@ -370,8 +406,8 @@ class Scanner::Impl {
   };
 
   // Reads and analyzes `doc` (a failure is kept in `status`).
-  void LoadAndAnalyze(uint32_t doc, Analyzed* out) const {
-    absl::StatusOr<Document> loaded = LoadDocument(doc);
+  void LoadAndAnalyze(uint32_t doc, ZSTD_DCtx* dctx, Analyzed* out) const {
+    absl::StatusOr<Document> loaded = LoadDocument(doc, dctx);
     if (!loaded.ok()) {
       out->status = loaded.status();
       return;
@@ -404,6 +440,7 @@ class Scanner::Impl {
     const uint32_t num_perm = options_.fingerprint.minhash.num_perm;
     const unsigned threads = options_.threads;
     std::vector<AlignScratch> align_scratch(threads);
+    ZstdContexts zstd(threads);
     absl::flat_hash_map<uint32_t, std::unique_ptr<Analyzed>> cache;
     size_t cache_bytes = 0;
     std::vector<uint32_t> batch_docs, missing;
@@ -437,8 +474,8 @@ class Scanner::Impl {
         entry->last_batch = batch_number;
         slot_of[doc] = entry.get();
       }
-      internal::ParallelFor(missing.size(), threads, [&](size_t i, unsigned) {
-        LoadAndAnalyze(missing[i], missing_entries[i]);
+      internal::ParallelFor(missing.size(), threads, [&](size_t i, unsigned worker) {
+        LoadAndAnalyze(missing[i], zstd.Decompression(worker), missing_entries[i]);
       });
       stats_->verify_analyses += missing.size();
       for (const Analyzed* entry : missing_entries) {
