@@ -414,6 +414,9 @@ class Scanner::Impl {
     }
     out->doc = *std::move(loaded);
     fingerprinter_.Analyze(out->doc.text, QuotationsOf(doc), &out->text);
+    // Tokens carry their original spans; alignment needs the folded letters but not the map of
+    // every folded code point (a third of what an analyzed article holds).
+    out->text.folded.map = OffsetMap();
     if (doc < boilerplate_ranges_.size() && !boilerplate_ranges_[doc].empty()) {
       MaskTokens(boilerplate_ranges_[doc], doc, absl::MakeSpan(out->text.tokens));
     }
