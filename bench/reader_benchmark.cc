@@ -34,6 +34,7 @@
 #include "input_stream.h"
 #include "naql/reader.h"
 #include "testing.h"
+#include "warc_writer.h"
 
 namespace {
 
@@ -59,20 +60,6 @@ void WriteFile(const std::string& path, absl::string_view data) {
   std::ofstream out(path, std::ios::binary);
   out.write(data.data(), static_cast<std::streamsize>(data.size()));
   if (!out) std::abort();
-}
-
-std::string GzipCompress(absl::string_view data) {
-  z_stream zs{};
-  if (deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) std::abort();
-  std::string out(deflateBound(&zs, data.size()), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  if (deflate(&zs, Z_FINISH) != Z_STREAM_END) std::abort();
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
 }
 
 std::string ZstdCompress(absl::string_view data) {
@@ -140,7 +127,7 @@ void MakeInputs(Inputs* in) {
         WriteFile(absl::StrFormat("%s/%06d.txt", in->text_directory, i), text);
       }
     }
-    in->gzip_bytes = GzipCompress(in->jsonl);
+    in->gzip_bytes = naql::testing::GzipMember(in->jsonl);
     in->zstd_bytes = ZstdCompress(in->jsonl);
     in->plain_path = in->directory + "/corpus.jsonl";
     in->gzip_path = in->directory + "/corpus.jsonl.gz";

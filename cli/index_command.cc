@@ -26,6 +26,7 @@
 #include "output.h"
 #include "printers.h"
 #include "progress.h"
+#include "scan_runner.h"
 
 namespace naql::cli {
 namespace {
@@ -168,10 +169,7 @@ int AddInputs(IndexFlags& flags, IndexWriter* writer, Diagnostics& diagnostics, 
     ProgressLine progress(flags.common.ShowProgress());
     ReaderOptions reader_options;
     reader_options.strict = flags.common.strict;
-    auto reader = DocumentReader::Open(flags.inputs, reader_options, [&](const InputProblem& p) {
-      progress.Clear();
-      diagnostics.Warning(p.status.message());
-    });
+    auto reader = OpenInputs(flags.inputs, reader_options, &progress, &diagnostics);
     if (!reader.ok()) return diagnostics.Fail(reader.status());
     constexpr uint64_t kMaxListed = 20;
     uint64_t listed = 0;
@@ -415,10 +413,7 @@ int RunQuery(IndexFlags& flags, Context* context) {
   ProgressLine progress(flags.common.ShowProgress());
   ReaderOptions reader_options;
   reader_options.strict = flags.common.strict;
-  auto reader = DocumentReader::Open(flags.inputs, reader_options, [&](const InputProblem& p) {
-    progress.Clear();
-    diagnostics.Warning(p.status.message());
-  });
+  auto reader = OpenInputs(flags.inputs, reader_options, &progress, &diagnostics);
   if (!reader.ok()) return diagnostics.Fail(reader.status());
 
   IndexSearcher searcher(index->get(), options);

@@ -4,6 +4,16 @@
 
 namespace naql::cli {
 
+absl::StatusOr<std::unique_ptr<DocumentReader>> OpenInputs(const std::vector<std::string>& inputs,
+                                                           const ReaderOptions& options,
+                                                           ProgressLine* progress,
+                                                           Diagnostics* diagnostics) {
+  return DocumentReader::Open(inputs, options, [progress, diagnostics](const InputProblem& problem) {
+    progress->Clear();
+    diagnostics->Warning(problem.status.message());
+  });
+}
+
 ScanRunner::ScanRunner(const CommonFlags& common, Diagnostics* diagnostics)
     : diagnostics_(diagnostics),
       strict_(common.strict),
@@ -21,10 +31,7 @@ absl::Status ScanRunner::Open(const std::vector<std::string>& inputs, const std:
   options.strict = strict_;
   options.language = language;
   absl::StatusOr<std::unique_ptr<DocumentReader>> reader =
-      DocumentReader::Open(inputs, options, [this](const InputProblem& problem) {
-        progress_.Clear();
-        diagnostics_->Warning(problem.status.message());
-      });
+      OpenInputs(inputs, options, &progress_, diagnostics_);
   if (!reader.ok()) return reader.status();
   reader_ = *std::move(reader);
   return absl::OkStatus();

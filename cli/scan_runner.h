@@ -38,6 +38,14 @@
 
 namespace naql::cli {
 
+// Opens `inputs` as every naql command does: each input problem is printed as a warning (the
+// progress line cleared first); under options.strict the first one is returned. `progress` and
+// `diagnostics` are not owned and must outlive the reader. Errors: DocumentReader::Open's.
+absl::StatusOr<std::unique_ptr<DocumentReader>> OpenInputs(const std::vector<std::string>& inputs,
+                                                           const ReaderOptions& options,
+                                                           ProgressLine* progress,
+                                                           Diagnostics* diagnostics);
+
 class ScanRunner {
  public:
   // `common` gives --threads, --strict, -q, -v and the progress flags (-q and -v are applied to

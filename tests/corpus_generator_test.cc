@@ -28,24 +28,9 @@
 namespace naql::testing {
 namespace {
 
-std::vector<std::string> SeedPool() {
-  std::vector<std::string> paths;
-  for (const auto& entry : std::filesystem::directory_iterator(FixturePath("seeds"))) {
-    if (entry.path().extension() == ".txt") paths.push_back(entry.path().string());
-  }
-  std::sort(paths.begin(), paths.end());
-  std::vector<std::string> pool;
-  for (const std::string& path : paths) pool.push_back(ReadFileOrDie(path));
-  return pool;
-}
-
-const std::vector<std::string>& Pool() {
-  static const auto* pool = new std::vector<std::string>(SeedPool());
-  return *pool;
-}
 
 GeneratedCorpus Generate(const GeneratorOptions& options) {
-  absl::StatusOr<GeneratedCorpus> corpus = GenerateCorpus(options, Pool());
+  absl::StatusOr<GeneratedCorpus> corpus = GenerateCorpus(options, SeedArticles());
   EXPECT_TRUE(corpus.ok()) << corpus.status();
   return corpus.ok() ? *std::move(corpus) : GeneratedCorpus();
 }
@@ -377,7 +362,7 @@ TEST(GenerateCorpusTest, TruthIsExactOnRealBases) {
   // The seed articles report one event and some quote the same statements: the later of two
   // such articles is not a base (it would be an unplanted reuse pair).
   EXPECT_GE(corpus.stats.real_articles, 2u);
-  EXPECT_EQ(corpus.stats.real_articles + corpus.stats.pool_rejected, Pool().size());
+  EXPECT_EQ(corpus.stats.real_articles + corpus.stats.pool_rejected, SeedArticles().size());
   ExpectExactTruth(corpus, Texts(corpus), options.min_words);
 }
 

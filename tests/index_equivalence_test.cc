@@ -32,20 +32,6 @@ namespace {
 using ::naql::testing::GeneratedCorpus;
 using ::naql::testing::GeneratorOptions;
 
-const std::vector<std::string>& Pool() {
-  static const auto* pool = [] {
-    std::vector<std::string> paths;
-    for (const auto& entry :
-         std::filesystem::directory_iterator(::naql::testing::FixturePath("seeds"))) {
-      if (entry.path().extension() == ".txt") paths.push_back(entry.path().string());
-    }
-    std::sort(paths.begin(), paths.end());
-    auto* texts = new std::vector<std::string>();
-    for (const std::string& path : paths) texts->push_back(::naql::testing::ReadFileOrDie(path));
-    return texts;
-  }();
-  return *pool;
-}
 
 class ScratchDir {
  public:
@@ -233,7 +219,8 @@ void RunEquivalence(const Scenario& setup, uint64_t seed, Comparison* out) {
   generator.boilerplate_rate = setup.boilerplate_rate;
   generator.min_article_words = 60;
   generator.max_article_words = 220;
-  absl::StatusOr<GeneratedCorpus> corpus = ::naql::testing::GenerateCorpus(generator, Pool());
+  absl::StatusOr<GeneratedCorpus> corpus =
+      ::naql::testing::GenerateCorpus(generator, ::naql::testing::SeedArticles());
   ASSERT_TRUE(corpus.ok()) << corpus.status();
   const size_t archive_size = corpus->docs.size() / 2;
   CompareScanAndIndex(corpus->docs, archive_size, setup, out);

@@ -63,20 +63,6 @@ void WriteFile(const std::string& path, const std::string& bytes) {
   out << bytes;
 }
 
-const std::vector<std::string>& Pool() {
-  static const auto* pool = [] {
-    std::vector<std::string> paths;
-    for (const auto& entry :
-         std::filesystem::directory_iterator(::naql::testing::FixturePath("seeds"))) {
-      if (entry.path().extension() == ".txt") paths.push_back(entry.path().string());
-    }
-    std::sort(paths.begin(), paths.end());
-    auto* texts = new std::vector<std::string>();
-    for (const std::string& path : paths) texts->push_back(::naql::testing::ReadFileOrDie(path));
-    return texts;
-  }();
-  return *pool;
-}
 
 // A generated corpus with planted copies and passages (corpus_generator.h).
 std::vector<Document> Corpus(uint64_t seed, uint32_t documents) {
@@ -86,7 +72,7 @@ std::vector<Document> Corpus(uint64_t seed, uint32_t documents) {
   options.min_article_words = 60;
   options.max_article_words = 160;
   absl::StatusOr<::naql::testing::GeneratedCorpus> corpus =
-      ::naql::testing::GenerateCorpus(options, Pool());
+      ::naql::testing::GenerateCorpus(options, ::naql::testing::SeedArticles());
   EXPECT_TRUE(corpus.ok()) << corpus.status();
   return corpus.ok() ? corpus->docs : std::vector<Document>();
 }

@@ -105,16 +105,6 @@ TEST(PanMetricsTest, EmptySets) {
 
 // ---- The aligner on planted passages -------------------------------------------------------
 
-std::vector<std::string> SeedArticles() {
-  std::vector<std::string> articles;
-  for (const char* name : {"000_99452b6767717ae0", "001_2a4121b5c08e2776", "002_a9d73c9a569c5f0a",
-                           "003_51295827b7bc72d8", "004_1c35502ac1d29cba"}) {
-    articles.push_back(
-        testing::ReadFileOrDie(testing::FixturePath(absl::StrCat("seeds/", name, ".txt"))));
-  }
-  return articles;
-}
-
 uint32_t CodePoints(const std::string& s, size_t bytes) {
   uint32_t count = 0;
   for (size_t i = 0; i < bytes; ++i) count += (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
@@ -138,7 +128,7 @@ TEST(PlantedPairsTest, TruthSlicesThePassages) {
   testing::PlantedPairOptions options;
   options.seed = testing::TestSeed();
   options.pairs = 20;
-  const std::vector<testing::PlantedPair> pairs = MakePlantedPairs(options, SeedArticles());
+  const std::vector<testing::PlantedPair> pairs = MakePlantedPairs(options, testing::SeedArticles());
   ASSERT_EQ(pairs.size(), 20u);
   size_t passages = 0;
   for (const testing::PlantedPair& pair : pairs) {
@@ -160,7 +150,7 @@ TEST(PlantedPairsTest, TruthSlicesThePassages) {
   }
   EXPECT_GE(passages, 20u);
   // Deterministic.
-  const std::vector<testing::PlantedPair> again = MakePlantedPairs(options, SeedArticles());
+  const std::vector<testing::PlantedPair> again = MakePlantedPairs(options, testing::SeedArticles());
   for (size_t i = 0; i < pairs.size(); ++i) {
     EXPECT_EQ(pairs[i].a, again[i].a);
     EXPECT_EQ(pairs[i].b, again[i].b);
@@ -197,7 +187,7 @@ TEST(PlagDetTest, EditTolerantSpansOnPlantedPassages) {
   options.seed = testing::TestSeed();
   SCOPED_TRACE(absl::StrCat("NAQL_TEST_SEED=", options.seed));
   options.pairs = 80;
-  const std::vector<testing::PlantedPair> pairs = MakePlantedPairs(options, SeedArticles());
+  const std::vector<testing::PlantedPair> pairs = MakePlantedPairs(options, testing::SeedArticles());
   uint32_t reordered = 0;
   for (const auto& pair : pairs) reordered += pair.reordered;
   EXPECT_GT(reordered, 5u);
@@ -225,7 +215,7 @@ TEST(PlagDetTest, HeavierEditsDegradeGracefully) {
   options.drop_rate = 0.08;
   options.add_rate = 0.08;
   options.replace_rate = 0.04;
-  const PanScores s = AlignAndScore(MakePlantedPairs(options, SeedArticles()), AlignerOptions());
+  const PanScores s = AlignAndScore(MakePlantedPairs(options, testing::SeedArticles()), AlignerOptions());
   std::printf("heavier edits: %s\n", s.DebugString().c_str());
   EXPECT_GE(s.plagdet, 0.7) << s.DebugString();
 }

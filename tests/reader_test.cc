@@ -28,6 +28,7 @@
 #include "input_format.h"
 #include "input_stream.h"
 #include "testing.h"
+#include "warc_writer.h"
 
 namespace naql {
 namespace {
@@ -75,20 +76,6 @@ class TempDirectory {
  private:
   std::string path_;
 };
-
-std::string Gzip(absl::string_view data) {
-  z_stream zs{};
-  if (deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) std::abort();
-  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  if (deflate(&zs, Z_FINISH) != Z_STREAM_END) std::abort();
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
 
 std::string Zstd(absl::string_view data) {
   std::string out(ZSTD_compressBound(data.size()), '\0');
@@ -312,9 +299,9 @@ TEST(ReaderTest, WalksDirectoriesInByteOrderIgnoringHiddenAndOtherFiles) {
   dir.Write("corpus/a-c.txt", "a-c");  // '-' (0x2D) sorts before '/' (0x2F): before a/z.txt
   dir.Write("corpus/A.txt", "A");      // uppercase before lowercase
   dir.Write("corpus/c.jsonl", "{\"id\":\"c1\",\"text\":\"c\"}\n");
-  dir.Write("corpus/d.jsonl.gz", Gzip("{\"id\":\"d1\",\"text\":\"d\"}\n"));
+  dir.Write("corpus/d.jsonl.gz", testing::GzipMember("{\"id\":\"d1\",\"text\":\"d\"}\n"));
   dir.Write("corpus/e.ndjson.zst", Zstd("{\"id\":\"e1\",\"text\":\"e\"}\n"));
-  dir.Write("corpus/f.txt.gz", Gzip("f"));
+  dir.Write("corpus/f.txt.gz", testing::GzipMember("f"));
   dir.Write("corpus/g.TXT", "G");
   dir.Write("corpus/readme.md", "ignored");
   dir.Write("corpus/data.json", "ignored");
@@ -396,7 +383,7 @@ TEST(ReaderTest, GzipAndZstdRoundTrip) {
   TempDirectory dir;
   const std::string plain = SampleJsonl(3000, seed);  // > 1 MiB: several buffer refills
   std::string a = dir.Write("a.jsonl", plain);
-  std::string b = dir.Write("b.jsonl.gz", Gzip(plain));
+  std::string b = dir.Write("b.jsonl.gz", testing::GzipMember(plain));
   std::string c = dir.Write("c.jsonl.zst", Zstd(plain));
   ReaderOptions options;
   ReadResult ra = ReadAll({a}, options), rb = ReadAll({b}, options), rc = ReadAll({c}, options);
@@ -426,7 +413,8 @@ TEST(ReaderTest, ConcatenatedGzipMembersAndZstdFrames) {
   TempDirectory dir;
   const std::string one = "{\"id\":\"1\",\"text\":\"a\"}\n",
                     two = "{\"id\":\"2\",\"text\":\"b\"}\n";
-  std::string gz = dir.Write("m.jsonl.gz", Gzip(one) + Gzip("") + Gzip(two));
+  std::string gz = dir.Write("m.jsonl.gz", testing::GzipMember(one) + testing::GzipMember("") +
+                                               testing::GzipMember(two));
   std::string zst = dir.Write("m.jsonl.zst", Zstd(one) + Zstd(two));
   for (const std::string& path : {gz, zst}) {
     ReadResult r = ReadAll({path});
@@ -441,7 +429,8 @@ TEST(ReaderTest, CorruptAndTruncatedCompressedFilesKeepWhatWasRead) {
   const uint64_t seed = testing::TestSeed();
   SCOPED_TRACE(absl::StrCat("NAQL_TEST_SEED=", seed));
   TempDirectory dir;
-  const std::string gz = Gzip(SampleJsonl(4000, seed)), zst = Zstd(SampleJsonl(4000, seed, "z-"));
+  const std::string gz = testing::GzipMember(SampleJsonl(4000, seed));
+  const std::string zst = Zstd(SampleJsonl(4000, seed, "z-"));
   std::string truncated_gz = dir.Write("t.jsonl.gz", gz.substr(0, gz.size() * 3 / 4));
   std::string truncated_zst = dir.Write("t.jsonl.zst", zst.substr(0, zst.size() * 3 / 4));
   std::string garbage_gz = dir.Write("g.txt.gz", "this is not gzip data");
@@ -475,7 +464,8 @@ TEST(ReaderTest, CorruptAndTruncatedCompressedFilesKeepWhatWasRead) {
 // Decoding through a source that returns a few bytes at a time gives the same bytes as one shot.
 TEST(ReaderTest, DecodersAreChunkingInvariant) {
   const std::string plain = SampleJsonl(300, 7);
-  const std::string gz = Gzip(plain) + Gzip(plain), zst = Zstd(plain) + Zstd(plain);
+  const std::string gz = testing::GzipMember(plain) + testing::GzipMember(plain);
+  const std::string zst = Zstd(plain) + Zstd(plain);
   for (size_t chunk : {size_t{1}, size_t{3}, size_t{4096}, SIZE_MAX}) {
     SCOPED_TRACE(chunk);
     for (int kind = 0; kind < 2; ++kind) {
@@ -664,7 +654,8 @@ TEST(ReaderTest, StrictModeMakesEveryProblemFatal) {
   EXPECT_EQ(ReadAll({utf8}, strict).status.message(), utf8 + ": invalid UTF-8 at byte 0");
 
   std::string trunc =
-      dir.Write("t.jsonl.gz", Gzip("{\"id\":\"a\",\"text\":\"x\"}\n").substr(0, 15));
+      dir.Write("t.jsonl.gz",
+                testing::GzipMember("{\"id\":\"a\",\"text\":\"x\"}\n").substr(0, 15));
   EXPECT_EQ(ReadAll({trunc}, strict).status.code(), absl::StatusCode::kDataLoss);
 
   // Without strict, the same inputs are read with problems reported.

@@ -151,15 +151,6 @@ class TempDir {
   std::string path_;
 };
 
-std::vector<std::string> SeedPool() {
-  std::vector<std::string> pool;
-  for (const char* name : {"000_99452b6767717ae0.txt", "001_2a4121b5c08e2776.txt",
-                           "002_a9d73c9a569c5f0a.txt", "003_51295827b7bc72d8.txt",
-                           "004_1c35502ac1d29cba.txt"}) {
-    pool.push_back(testing::ReadFileOrDie(FixturePath(absl::StrCat("seeds/", name))));
-  }
-  return pool;
-}
 
 struct Quality {
   double recall = 0;
@@ -201,7 +192,8 @@ TEST(ScannerTest, PlantedCorpusRecallAndPrecision) {
   // matched by the aligner, two longer shared phrases around one variant would be real reuse that
   // the generator's exact-token truth does not count.
   generator.max_shared_words = 3;
-  absl::StatusOr<testing::GeneratedCorpus> corpus = testing::GenerateCorpus(generator, SeedPool());
+  absl::StatusOr<testing::GeneratedCorpus> corpus =
+      testing::GenerateCorpus(generator, testing::SeedArticles());
   ASSERT_TRUE(corpus.ok()) << corpus.status();
   TempDir dir;
   const std::string path = dir.path() + "/corpus.jsonl";
@@ -235,7 +227,8 @@ TEST(ScannerTest, FindingsDoNotDependOnThreadsOrStorage) {
   testing::GeneratorOptions generator;
   generator.seed = 99;
   generator.num_documents = 120;
-  absl::StatusOr<testing::GeneratedCorpus> corpus = testing::GenerateCorpus(generator, SeedPool());
+  absl::StatusOr<testing::GeneratedCorpus> corpus =
+      testing::GenerateCorpus(generator, testing::SeedArticles());
   ASSERT_TRUE(corpus.ok()) << corpus.status();
   TempDir dir;
   const std::string path = dir.path() + "/corpus.jsonl";

@@ -1,6 +1,8 @@
 #include "testing.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -18,6 +20,20 @@ std::string ReadFileOrDie(const std::string& path) {
     std::abort();
   }
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+const std::vector<std::string>& SeedArticles() {
+  static const auto* const texts = [] {
+    std::vector<std::string> paths;
+    for (const auto& entry : std::filesystem::directory_iterator(FixturePath("seeds"))) {
+      if (entry.path().extension() == ".txt") paths.push_back(entry.path().string());
+    }
+    std::sort(paths.begin(), paths.end());
+    auto* read = new std::vector<std::string>();
+    for (const std::string& path : paths) read->push_back(ReadFileOrDie(path));
+    return read;
+  }();
+  return *texts;
 }
 
 uint64_t TestSeed(uint64_t default_seed) {

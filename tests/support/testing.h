@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace naql::testing {
 
@@ -17,6 +18,9 @@ std::string FixturePath(const std::string& relative);
 
 // Reads a whole file; aborts the process with a message when it cannot (tests only).
 std::string ReadFileOrDie(const std::string& path);
+
+// The texts of the seed articles, fixtures/seeds/*.txt in file name order (read once).
+const std::vector<std::string>& SeedArticles();
 
 // The seed for randomized tests: NAQL_TEST_SEED if set (decimal), otherwise `default_seed`.
 uint64_t TestSeed(uint64_t default_seed = 20261123);
