@@ -62,14 +62,6 @@ void WriteFile(const std::string& path, absl::string_view data) {
   if (!out) std::abort();
 }
 
-std::string ZstdCompress(absl::string_view data) {
-  std::string out(ZSTD_compressBound(data.size()), '\0');
-  size_t n = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3);
-  if (ZSTD_isError(n)) std::abort();
-  out.resize(n);
-  return out;
-}
-
 // The generated inputs, made once per process and removed at exit.
 struct Inputs {
   std::string directory;
@@ -128,7 +120,7 @@ void MakeInputs(Inputs* in) {
       }
     }
     in->gzip_bytes = naql::testing::GzipMember(in->jsonl);
-    in->zstd_bytes = ZstdCompress(in->jsonl);
+    in->zstd_bytes = naql::testing::ZstdFrame(in->jsonl);
     in->plain_path = in->directory + "/corpus.jsonl";
     in->gzip_path = in->directory + "/corpus.jsonl.gz";
     in->zstd_path = in->directory + "/corpus.jsonl.zst";

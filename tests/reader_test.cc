@@ -77,14 +77,6 @@ class TempDirectory {
   std::string path_;
 };
 
-std::string Zstd(absl::string_view data) {
-  std::string out(ZSTD_compressBound(data.size()), '\0');
-  size_t n = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3);
-  if (ZSTD_isError(n)) std::abort();
-  out.resize(n);
-  return out;
-}
-
 struct ReadResult {
   std::vector<Document> docs;
   std::vector<DocumentLocator> locators;
@@ -300,7 +292,7 @@ TEST(ReaderTest, WalksDirectoriesInByteOrderIgnoringHiddenAndOtherFiles) {
   dir.Write("corpus/A.txt", "A");      // uppercase before lowercase
   dir.Write("corpus/c.jsonl", "{\"id\":\"c1\",\"text\":\"c\"}\n");
   dir.Write("corpus/d.jsonl.gz", testing::GzipMember("{\"id\":\"d1\",\"text\":\"d\"}\n"));
-  dir.Write("corpus/e.ndjson.zst", Zstd("{\"id\":\"e1\",\"text\":\"e\"}\n"));
+  dir.Write("corpus/e.ndjson.zst", testing::ZstdFrame("{\"id\":\"e1\",\"text\":\"e\"}\n"));
   dir.Write("corpus/f.txt.gz", testing::GzipMember("f"));
   dir.Write("corpus/g.TXT", "G");
   dir.Write("corpus/readme.md", "ignored");
@@ -384,7 +376,7 @@ TEST(ReaderTest, GzipAndZstdRoundTrip) {
   const std::string plain = SampleJsonl(3000, seed);  // > 1 MiB: several buffer refills
   std::string a = dir.Write("a.jsonl", plain);
   std::string b = dir.Write("b.jsonl.gz", testing::GzipMember(plain));
-  std::string c = dir.Write("c.jsonl.zst", Zstd(plain));
+  std::string c = dir.Write("c.jsonl.zst", testing::ZstdFrame(plain));
   ReaderOptions options;
   ReadResult ra = ReadAll({a}, options), rb = ReadAll({b}, options), rc = ReadAll({c}, options);
   ASSERT_TRUE(ra.status.ok() && rb.status.ok() && rc.status.ok());
@@ -415,7 +407,7 @@ TEST(ReaderTest, ConcatenatedGzipMembersAndZstdFrames) {
                     two = "{\"id\":\"2\",\"text\":\"b\"}\n";
   std::string gz = dir.Write("m.jsonl.gz", testing::GzipMember(one) + testing::GzipMember("") +
                                                testing::GzipMember(two));
-  std::string zst = dir.Write("m.jsonl.zst", Zstd(one) + Zstd(two));
+  std::string zst = dir.Write("m.jsonl.zst", testing::ZstdFrame(one) + testing::ZstdFrame(two));
   for (const std::string& path : {gz, zst}) {
     ReadResult r = ReadAll({path});
     ASSERT_TRUE(r.status.ok()) << r.status;
@@ -430,7 +422,7 @@ TEST(ReaderTest, CorruptAndTruncatedCompressedFilesKeepWhatWasRead) {
   SCOPED_TRACE(absl::StrCat("NAQL_TEST_SEED=", seed));
   TempDirectory dir;
   const std::string gz = testing::GzipMember(SampleJsonl(4000, seed));
-  const std::string zst = Zstd(SampleJsonl(4000, seed, "z-"));
+  const std::string zst = testing::ZstdFrame(SampleJsonl(4000, seed, "z-"));
   std::string truncated_gz = dir.Write("t.jsonl.gz", gz.substr(0, gz.size() * 3 / 4));
   std::string truncated_zst = dir.Write("t.jsonl.zst", zst.substr(0, zst.size() * 3 / 4));
   std::string garbage_gz = dir.Write("g.txt.gz", "this is not gzip data");
@@ -465,7 +457,7 @@ TEST(ReaderTest, CorruptAndTruncatedCompressedFilesKeepWhatWasRead) {
 TEST(ReaderTest, DecodersAreChunkingInvariant) {
   const std::string plain = SampleJsonl(300, 7);
   const std::string gz = testing::GzipMember(plain) + testing::GzipMember(plain);
-  const std::string zst = Zstd(plain) + Zstd(plain);
+  const std::string zst = testing::ZstdFrame(plain) + testing::ZstdFrame(plain);
   for (size_t chunk : {size_t{1}, size_t{3}, size_t{4096}, SIZE_MAX}) {
     SCOPED_TRACE(chunk);
     for (int kind = 0; kind < 2; ++kind) {

@@ -530,14 +530,6 @@ class TempDirectory {
   std::string path_;
 };
 
-std::string Zstd(absl::string_view data) {
-  std::string out(ZSTD_compressBound(data.size()), '\0');
-  const size_t n = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3);
-  if (ZSTD_isError(n)) std::abort();
-  out.resize(n);
-  return out;
-}
-
 struct ReaderRun {
   std::unique_ptr<DocumentReader> reader;
   std::vector<Document> docs;
@@ -580,7 +572,7 @@ TEST(WarcReaderTest, DirectoriesOfArchivesAreReadAndRereadable) {
   dir.Write("crawl/b.warc.gz", WarcFile(b, true));
   dir.Write("crawl/c.warc.gz", GzipMember(WarcFile(c, false)));
   dir.Write("crawl/d.warc.wet.gz", WarcFile(d, true));
-  dir.Write("crawl/e.WARC.zst", Zstd(WarcFile(e, false)));
+  dir.Write("crawl/e.WARC.zst", testing::ZstdFrame(WarcFile(e, false)));
   dir.Write("crawl/notes.md", "not an input");
   ReaderRun run = ReadAll({dir.path() + "/crawl"});
   EXPECT_THAT(run.messages, ElementsAre());

@@ -1,6 +1,7 @@
 #include "warc_writer.h"
 
 #include <zlib.h>
+#include <zstd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -154,6 +155,14 @@ std::string GzipMember(absl::string_view data) {
   if (deflate(&zs, Z_FINISH) != Z_STREAM_END) std::abort();
   out.resize(zs.total_out);
   deflateEnd(&zs);
+  return out;
+}
+
+std::string ZstdFrame(absl::string_view data) {
+  std::string out(ZSTD_compressBound(data.size()), '\0');
+  const size_t n = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3);
+  if (ZSTD_isError(n)) std::abort();
+  out.resize(n);
   return out;
 }
 

@@ -58,6 +58,9 @@ std::string WarcFile(const std::vector<WarcRecord>& records, bool gzip_per_recor
 // `data` compressed as one gzip member (zlib, level 6).
 std::string GzipMember(absl::string_view data);
 
+// `data` compressed as one zstd frame (level 3).
+std::string ZstdFrame(absl::string_view data);
+
 // A warcinfo record (the first record of a crawl's files).
 WarcRecord WarcInfoRecord(const std::string& record_id);
 
