@@ -397,10 +397,9 @@ class Scanner::Impl {
     size_t bytes = 0;         // approximate heap bytes held
 
     void Measure() {
+      // The offset map is dropped before this (LoadAndAnalyze).
       bytes = sizeof(*this) + doc.text.capacity() + doc.id.capacity() + doc.location.capacity() +
-              text.folded.text.capacity() +
-              2 * sizeof(uint32_t) * text.folded.map.byte_begins().capacity() +
-              text.tokens.capacity() * sizeof(Token) +
+              text.folded.text.capacity() + text.tokens.capacity() * sizeof(Token) +
               text.quotations.capacity() * sizeof(Quotation);
     }
   };
