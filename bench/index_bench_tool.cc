@@ -2,7 +2,7 @@
 //
 //   index_bench --corpus CRAWL.jsonl [--dir DIR] [--queries N] [--query-share F] [--threads T]
 //               [--level L] [--block-kb K] [--open-runs R] [--scan-docs N] [--cache-mb M]
-//               [--keep]
+//               [--texts copy|reference] [--keep]
 //
 // The corpus (e.g. made by gen_corpus --target-mb 200) is split in input order: the last
 // --query-share of the documents (default 0.05) are the "new articles", the rest the archive.
@@ -15,7 +15,8 @@
 //   build         MB/s of IndexWriter::Create + AddBatch + Commit over the same in-memory
 //                 documents and threads (fingerprints, tables, compression, fsync), and its ratio
 //                 to the line above
-//   size          bytes on disk, their share of the archive's text bytes, bytes per document,
+//   size          bytes on disk (with --texts reference the texts stay in CRAWL.jsonl and the
+//                 queries read them from there: IndexWriteOptions::reference_texts), their share of the archive's text bytes, bytes per document,
 //                 and the share of each part (texts, passages, LSH, lines, tables)
 //   open          IndexReader::Open (MANIFEST, mmap, checksums of every table; page cache warm)
 //   query         per new article, on one thread, against the full archive: fingerprint,
@@ -83,7 +84,7 @@ double ThreadCpuSeconds() {
 constexpr char kUsage[] =
     "usage: index_bench --corpus CRAWL.jsonl [--dir DIR] [--queries N] [--query-share F]\n"
     "                   [--threads T] [--level L] [--block-kb K] [--open-runs R]\n"
-    "                   [--scan-docs N] [--cache-mb M] [--keep]\n";
+    "                   [--scan-docs N] [--cache-mb M] [--texts copy|reference] [--keep]\n";
 
 struct CountingSink : naql::ScanSink {
   uint64_t pairs = 0;
@@ -112,6 +113,7 @@ int main(int argc, char** argv) {
   size_t scan_docs = 0;
   size_t cache_mb = naql::IndexQueryOptions().block_cache_bytes >> 20;
   bool keep = false;
+  bool reference = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -139,6 +141,10 @@ int main(int argc, char** argv) {
       ok = absl::SimpleAtoi(value(), &cache_mb);
     } else if (arg == "--scan-docs") {
       ok = absl::SimpleAtoi(value(), &scan_docs);
+    } else if (arg == "--texts") {
+      const std::string mode = value();
+      ok = mode == "copy" || mode == "reference";
+      reference = mode == "reference";
     } else if (arg == "--keep") {
       keep = true;
     } else {
@@ -154,10 +160,12 @@ int main(int argc, char** argv) {
     auto reader = naql::DocumentReader::Open({corpus}, naql::ReaderOptions(), nullptr);
     if (!reader.ok()) Fail(std::string(reader.status().message()));
     naql::Document doc;
+    naql::DocumentLocator locator;
     while (true) {
-      absl::StatusOr<bool> more = (*reader)->Next(&doc);
+      absl::StatusOr<bool> more = (*reader)->Next(&doc, &locator);
       if (!more.ok()) Fail(std::string(more.status().message()));
       if (!*more) break;
+      doc.origin = (*reader)->OriginOf(locator);
       docs.push_back(doc);
     }
   }
@@ -243,6 +251,7 @@ int main(int argc, char** argv) {
     write.threads = threads;
     write.text_level = level;
     write.text_block_bytes = block_kb << 10;
+    write.reference_texts = reference;
     absl::StatusOr<naql::IndexParams> params =
         naql::IndexParams::FromOptions(naql::FingerprintOptions(), naql::LshOptions());
     if (!params.ok()) Fail(std::string(params.status().message()));

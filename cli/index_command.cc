@@ -47,12 +47,18 @@ With --scan-new, pairs among the inputs themselves are reported too (the earlier
 so that `index create` of an archive plus `index query --scan-new` of the new articles finds the
 pairs one `naql scan` of both finds. --max-df counts indexed and input articles.
 
+Texts: `create` and `add` store a compressed copy of every article (--texts copy). With
+--texts reference they keep where each article is in its input file (plain .txt, .jsonl, .warc)
+and read it from there: a smaller index, but the inputs must stay in place, unchanged; a moved
+or edited input makes a query that needs it fail, naming the file.
+
 Exit codes: 0 success (query: pairs found), 1 query found nothing, 2 error, including a corrupt
 index (the message names the file) and a locked one.
 
 Examples:
   naql index create archive.naql crawl/2015-07/
   naql index add archive.naql crawl/2015-08-01.jsonl
+  naql index create --texts reference small.naql crawl/    # texts stay in crawl/
   naql index query --format jsonl archive.naql today.jsonl > reuse.jsonl
   naql index stats archive.naql)";
 
@@ -67,6 +73,7 @@ struct FingerprintFlags {
 struct WriteFlags {
   int level = IndexWriteOptions().text_level;
   double segment_mb = 512;
+  std::string texts = "copy";
 };
 
 struct IndexFlags {
@@ -114,6 +121,12 @@ void AddWriteFlags(CLI::App* command, WriteFlags* w) {
   command->add_option("--segment-mb", w->segment_mb,
                       "Publish a segment every this many MB of text (0.01-4096)")
       ->capture_default_str()->type_name("MB")->check(Bounded(0.01, 4096.0));
+  command->add_option("--texts", w->texts,
+                      "copy: store the texts compressed in the index (self-contained); "
+                      "reference: keep where each text is in its input file (plain .txt, "
+                      ".jsonl, .warc) and read it from there, for a smaller index whose inputs "
+                      "must stay in place, unchanged")
+      ->capture_default_str()->type_name("MODE")->check(CLI::IsMember({"copy", "reference"}));
 }
 
 IndexWriteOptions WriteOptions(const IndexFlags& flags) {
@@ -123,6 +136,7 @@ IndexWriteOptions WriteOptions(const IndexFlags& flags) {
       1024, static_cast<uint64_t>(flags.write.segment_mb * 1024 * 1024));
   options.threads = flags.common.ResolvedThreads();
   options.replace = flags.replace;
+  options.reference_texts = flags.write.texts == "reference";
   return options;
 }
 
@@ -185,9 +199,11 @@ int AddInputs(IndexFlags& flags, IndexWriter* writer, Diagnostics& diagnostics, 
     while (more) {
       batch.clear();
       size_t bytes = 0;
+      const bool reference = flags.write.texts == "reference";
       while (batch.size() < 512 && bytes < (8u << 20)) {
         Document doc;
-        absl::StatusOr<bool> next = (*reader)->Next(&doc);
+        DocumentLocator locator;
+        absl::StatusOr<bool> next = (*reader)->Next(&doc, &locator);
         if (!next.ok()) {
           progress.Clear();
           return diagnostics.Fail(next.status());
@@ -196,6 +212,7 @@ int AddInputs(IndexFlags& flags, IndexWriter* writer, Diagnostics& diagnostics, 
           more = false;
           break;
         }
+        if (reference) doc.origin = (*reader)->OriginOf(locator);
         bytes += doc.text.size();
         batch.push_back(std::move(doc));
       }
@@ -229,6 +246,13 @@ int AddInputs(IndexFlags& flags, IndexWriter* writer, Diagnostics& diagnostics, 
   if (stats.replaced > 0) absl::StrAppend(&note, " (", stats.replaced, " replacing indexed ones)");
   if (stats.duplicates > 0) {
     absl::StrAppend(&note, ", skipped ", stats.duplicates, " already indexed");
+  }
+  if (flags.write.texts == "reference") {
+    absl::StrAppend(&note, "; ", stats.referenced, " texts referenced in their input files");
+    if (stats.referenced < stats.documents) {
+      absl::StrAppend(&note, ", ", stats.documents - stats.referenced,
+                      " copied (standard input or compressed files cannot be referenced)");
+    }
   }
   absl::StrAppend(&note, "; ", stats.segments, stats.segments == 1 ? " segment, " : " segments, ",
                   Megabytes(stats.segment_bytes), " for ", Megabytes(stats.text_bytes),
@@ -300,8 +324,10 @@ int RunStats(IndexFlags& flags, Context* context) {
     if (absl::Status status = r.Verify(); !status.ok()) return diagnostics.Fail(status);
   }
   uint64_t written = 0, replaced = 0, stored = 0, passages = 0, lsh = 0, lines = 0, tables = 0;
+  uint64_t referenced = 0;
   for (const IndexSegmentInfo& s : r.segments()) {
     written += s.documents;
+    referenced += s.referenced_texts;
     replaced += s.replaced;
     stored += s.stored_text_bytes;
     passages += s.passage_bytes;
@@ -326,7 +352,7 @@ int RunStats(IndexFlags& flags, Context* context) {
     AppendJsonNumber(ratio, 4, text);
     text->append(",\"bytes_per_document\":");
     AppendJsonNumber(per_doc, 1, text);
-    absl::StrAppend(text, ",\"stored_text_bytes\":", stored, ",\"passage_bytes\":", passages,
+    absl::StrAppend(text, ",\"stored_text_bytes\":", stored, ",\"referenced_texts\":", referenced, ",\"passage_bytes\":", passages,
                     ",\"lsh_bytes\":", lsh, ",\"line_bytes\":", lines,
                     ",\"document_table_bytes\":", tables, ",\"params\":{\"shingle\":", p.signature.shingle_size,
                     ",\"num_perm\":", p.signature.num_perm, ",\"min_words\":", p.min_words, ",\"passage_shingle\":", p.passage_shingle,
@@ -345,6 +371,7 @@ int RunStats(IndexFlags& flags, Context* context) {
       absl::StrAppend(text, ",\"documents\":", s.documents, ",\"replaced\":", s.replaced,
                       ",\"file_bytes\":", s.file_bytes, ",\"text_bytes\":", s.text_bytes,
                       ",\"stored_text_bytes\":", s.stored_text_bytes,
+                      ",\"referenced_texts\":", s.referenced_texts,
                       ",\"passage_bytes\":", s.passage_bytes, ",\"lsh_bytes\":", s.lsh_bytes,
                       ",\"line_bytes\":", s.line_bytes,
                       ",\"document_table_bytes\":", s.document_table_bytes,
@@ -364,7 +391,12 @@ int RunStats(IndexFlags& flags, Context* context) {
     absl::StrAppend(text, "text         ", absl::StrFormat("%12d bytes", r.text_bytes()), "\n");
     absl::StrAppend(text, "on disk      ", share(r.disk_bytes()),
                     absl::StrFormat(", %.1f bytes per document", per_doc), "\n");
-    absl::StrAppend(text, "  texts      ", share(stored), "\n");
+    absl::StrAppend(text, "  texts      ", share(stored));
+    if (referenced > 0) {
+      absl::StrAppend(text, "  (", referenced, " of ", written,
+                      " texts read from their input files)");
+    }
+    absl::StrAppend(text, "\n");
     absl::StrAppend(text, "  passages   ", share(passages), "\n");
     absl::StrAppend(text, "  LSH        ", share(lsh), "\n");
     absl::StrAppend(text, "  lines      ", share(lines), "\n");

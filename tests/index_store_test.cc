@@ -559,6 +559,132 @@ TEST(IndexStoreTest, QueryFindsIndexedCopiesAndNotItself) {
   EXPECT_EQ(stats.documents, 2u);
 }
 
+// Queries `docs` against the index in `dir`: every pair as "a|b|kind|spans".
+std::vector<std::string> QueryPairs(const std::string& dir, const std::vector<Document>& docs) {
+  auto index = IndexReader::Open(dir);
+  EXPECT_TRUE(index.ok()) << index.status();
+  if (!index.ok()) return {};
+  struct Sink : ScanSink {
+    std::vector<std::string> pairs;
+    void OnPair(const PairReport& report, const Document& a, const Document& b) override {
+      std::string line = absl::StrCat(a.id, "|", b.id, "|", static_cast<int>(report.kind));
+      for (const Span& span : report.spans) {
+        absl::StrAppend(&line, "|", span.a.byte_begin, "-", span.a.byte_end, ":",
+                        span.b.byte_begin, "-", span.b.byte_end);
+      }
+      pairs.push_back(std::move(line));
+    }
+  } sink;
+  IndexSearcher searcher(index->get(), IndexQueryOptions());
+  EXPECT_TRUE(searcher.Run(docs, &sink).ok());
+  std::sort(sink.pairs.begin(), sink.pairs.end());
+  return sink.pairs;
+}
+
+// --texts reference: the index keeps each text's origin instead of a copy, reads the texts back
+// from the input for queries, Verify() and compaction, with the same results as a copy, and names
+// the input when it has been changed or moved.
+TEST(IndexStoreTest, ReferencedTextsAreReadFromTheirInputs) {
+  ScratchDir scratch;
+  std::vector<Document> generated = Corpus(31, 90);
+  std::string jsonl;
+  for (const Document& doc : generated) ::naql::testing::AppendDocumentJsonl(doc, &jsonl);
+  const std::string input = scratch.Sub("crawl.jsonl");
+  WriteFile(input, jsonl);
+  std::vector<Document> docs;
+  {
+    auto reader = DocumentReader::Open({input}, ReaderOptions(), nullptr);
+    ASSERT_TRUE(reader.ok());
+    Document doc;
+    DocumentLocator locator;
+    while (*(*reader)->Next(&doc, &locator)) {
+      doc.origin = (*reader)->OriginOf(locator);
+      ASSERT_EQ(doc.origin.kind, OriginKind::kJsonLine);
+      docs.push_back(doc);
+    }
+  }
+  ASSERT_EQ(docs.size(), generated.size());
+  const std::string copied = scratch.Sub("copied"), referenced = scratch.Sub("referenced");
+  IndexWriteOptions reference = SmallBlocks();
+  reference.reference_texts = true;
+  Build(copied, docs, {60, 30});  // reference_texts false: origins are ignored
+  Build(referenced, docs, {60, 30}, reference);
+
+  std::vector<Document> queries(docs.begin() + 40, docs.begin() + 70);
+  for (Document& query : queries) query.id += "-again";
+  const std::vector<std::string> expected = QueryPairs(copied, queries);
+  ASSERT_GT(expected.size(), 30u);
+  EXPECT_EQ(QueryPairs(referenced, queries), expected);
+  {
+    auto a = IndexReader::Open(copied);
+    auto b = IndexReader::Open(referenced);
+    ASSERT_TRUE(a.ok() && b.ok());
+    uint64_t stored_a = 0, stored_b = 0, referenced_a = 0, referenced_b = 0;
+    for (const IndexSegmentInfo& s : (*a)->segments()) {
+      stored_a += s.stored_text_bytes;
+      referenced_a += s.referenced_texts;
+    }
+    for (const IndexSegmentInfo& s : (*b)->segments()) {
+      stored_b += s.stored_text_bytes;
+      referenced_b += s.referenced_texts;
+    }
+    EXPECT_EQ(referenced_a, 0u);
+    EXPECT_EQ(referenced_b, docs.size());
+    EXPECT_LT(stored_b * 3, stored_a);  // ids and metadata only
+    EXPECT_EQ((*b)->text_bytes(), (*a)->text_bytes());
+    Document loaded;
+    ASSERT_TRUE((*b)->Load(7, &loaded).ok());
+    EXPECT_EQ(loaded.text, docs[7].text);
+    EXPECT_EQ(loaded.id, docs[7].id);
+    EXPECT_EQ(loaded.origin, docs[7].origin);
+    EXPECT_TRUE((*b)->Verify().ok());
+  }
+  // Compaction reads every text from the input and keeps it referenced.
+  {
+    auto writer = IndexWriter::Open(referenced, IndexWriteOptions());
+    ASSERT_TRUE(writer.ok());
+    CompactStats stats;
+    ASSERT_TRUE((*writer)->Compact(&stats).ok());
+    EXPECT_EQ(stats.segments_after, 1u);
+  }
+  {
+    auto b = IndexReader::Open(referenced);
+    ASSERT_TRUE(b.ok());
+    ASSERT_EQ((*b)->segments().size(), 1u);
+    EXPECT_EQ((*b)->segments()[0].referenced_texts, docs.size());
+    EXPECT_TRUE((*b)->Verify().ok());
+  }
+  EXPECT_EQ(QueryPairs(referenced, queries), expected);
+
+  // A changed input: same length, one byte of a text replaced ('ا' is D8 A7; make it D8 A8).
+  std::string changed = jsonl;
+  const size_t at = changed.find("\xD8\xA7", docs[3].origin.offset);
+  ASSERT_LT(at, docs[4].origin.offset);
+  changed[at + 1] = '\xA8';
+  WriteFile(input, changed);
+  {
+    auto b = IndexReader::Open(referenced);
+    ASSERT_TRUE(b.ok());
+    absl::Status status = (*b)->Verify();
+    EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+    EXPECT_NE(status.message().find(absl::StrCat(docs[3].origin.path, ":", docs[3].origin.line)),
+              absl::string_view::npos) << status;
+    EXPECT_NE(status.message().find("changed since it was indexed"), absl::string_view::npos)
+        << status;
+  }
+  // A moved input: NotFound naming it.
+  std::filesystem::remove(input);
+  {
+    auto b = IndexReader::Open(referenced);
+    ASSERT_TRUE(b.ok());  // opening needs no text
+    Document loaded;
+    absl::Status status = (*b)->Load(0, &loaded);
+    EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+    EXPECT_NE(status.message().find(docs[0].origin.path + ": No such file or directory"),
+              absl::string_view::npos) << status;
+  }
+}
+
 TEST(IndexStoreTest, SecondWriterIsRefusedWhileTheLockIsHeld) {
   ScratchDir scratch;
   const std::string dir = scratch.Sub("index");

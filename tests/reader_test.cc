@@ -394,11 +394,68 @@ TEST(ReaderTest, GzipAndZstdRoundTrip) {
   EXPECT_TRUE(ra.reader->Rereadable(0));
   EXPECT_FALSE(rb.reader->Rereadable(0));
   EXPECT_FALSE(rc.reader->Rereadable(0));
+  // Only the plain file can be referenced by path (an index with --texts reference).
+  EXPECT_EQ(ra.reader->OriginOf(ra.locators[0]).kind, OriginKind::kJsonLine);
+  EXPECT_EQ(rb.reader->OriginOf(rb.locators[0]).kind, OriginKind::kNone);
+  EXPECT_EQ(rc.reader->OriginOf(rc.locators[0]).kind, OriginKind::kNone);
   absl::StatusOr<Document> refused = rb.reader->ReadAt(rb.locators[0]);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
   // Progress counts compressed bytes.
   EXPECT_EQ(rb.reader->bytes_read(), std::filesystem::file_size(b));
   EXPECT_EQ(rc.reader->bytes_read(), rc.reader->total_bytes());
+}
+
+// OriginOf names a document by absolute path; ReadOrigin reads it back without a reader, as
+// another process does for an index that references its texts, and notices a moved or changed
+// file.
+TEST(ReaderTest, OriginsAreReadBackByAbsolutePath) {
+  TempDirectory dir;
+  const std::string jsonl = dir.Write(
+      "sub/news.jsonl",
+      "{\"id\":\"a\",\"text\":\"قال الوزير\",\"source\":\"spa\"}\n"
+      "\n"
+      "{\"id\":\"b\",\"text\":\"نص \\\"مقتبس\\\"\\n\\u0627\",\"date\":\"2015-07-21\"}\n");
+  const std::string text = dir.Write("sub/x.txt", "السطر الأول\r\n");
+  const std::string cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  ReadResult r = ReadAll({"sub"});  // relative paths: origins must not depend on the cwd
+  std::filesystem::current_path(cwd);
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  ASSERT_EQ(r.docs.size(), 3u);
+  const OriginKind kinds[] = {OriginKind::kJsonLine, OriginKind::kJsonLine, OriginKind::kTextFile};
+  const std::string paths[] = {jsonl, jsonl, text};
+  for (size_t i = 0; i < r.docs.size(); ++i) {
+    SCOPED_TRACE(r.docs[i].location);
+    const DocumentOrigin origin = r.reader->OriginOf(r.locators[i]);
+    EXPECT_EQ(origin.kind, kinds[i]);
+    EXPECT_EQ(origin.path, std::filesystem::canonical(paths[i]).string());
+    EXPECT_EQ(origin.offset, r.locators[i].offset);
+    EXPECT_EQ(origin.length, r.locators[i].length);
+    EXPECT_EQ(origin.line, r.locators[i].line);
+    absl::StatusOr<Document> again = DocumentReader::ReadOrigin(origin, 1 << 20);
+    ASSERT_TRUE(again.ok()) << again.status();
+    if (kinds[i] == OriginKind::kJsonLine) {
+      EXPECT_EQ(again->id, r.docs[i].id);
+    }
+    EXPECT_EQ(again->text, r.docs[i].text);
+    EXPECT_EQ(again->meta.source, r.docs[i].meta.source);
+    EXPECT_EQ(again->meta.date, r.docs[i].meta.date);
+    EXPECT_EQ(again->origin, origin);
+  }
+  const DocumentOrigin second = r.reader->OriginOf(r.locators[1]);
+  // Too large for the limit, no origin, a truncated file, a moved file.
+  EXPECT_EQ(DocumentReader::ReadOrigin(second, 4).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(DocumentReader::ReadOrigin(DocumentOrigin(), 1 << 20).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  std::filesystem::resize_file(jsonl, second.offset + 5);
+  absl::StatusOr<Document> cut = DocumentReader::ReadOrigin(second, 1 << 20);
+  EXPECT_EQ(cut.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(cut.status().message().find(second.path), absl::string_view::npos) << cut.status();
+  std::filesystem::remove(jsonl);
+  absl::StatusOr<Document> gone = DocumentReader::ReadOrigin(second, 1 << 20);
+  EXPECT_EQ(gone.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(gone.status().message(), second.path + ": No such file or directory");
 }
 
 TEST(ReaderTest, ConcatenatedGzipMembersAndZstdFrames) {
@@ -816,6 +873,8 @@ TEST(ReaderTest, ReadAtWhileStillReadingStdin) {
     absl::StatusOr<Document> again = (*reader)->ReadAt(locator);
     ASSERT_TRUE(again.ok()) << again.status();
     ExpectSameDocument(*again, doc);
+    // The spool file dies with the reader: no origin another process could read.
+    EXPECT_EQ((*reader)->OriginOf(locator).kind, OriginKind::kNone);
     ++n;
   }
   writer.join();

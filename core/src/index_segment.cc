@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "naql/lsh_index.h"
+#include "naql/reader.h"
 #include "naql/status.h"
 #include "parallel.h"
 
@@ -37,6 +38,40 @@ absl::Status Corrupt(absl::string_view what) {
 void AppendField(absl::string_view field, std::string* out) {
   AppendVarint(field.size(), out);
   out->append(field.data(), field.size());
+}
+
+// The origin field of a record (docs/index_format.md, "Text blocks"): empty when the text is
+// stored; else kind, offset, length, line and skip as varints, the XXH3 of the text (8 bytes,
+// little-endian), then the absolute path.
+void AppendOrigin(const DocumentOrigin& origin, absl::string_view text, std::string* out) {
+  if (origin.kind == OriginKind::kNone) {
+    AppendVarint(0, out);
+    return;
+  }
+  std::string field;
+  AppendVarint(static_cast<uint32_t>(origin.kind), &field);
+  AppendVarint(origin.offset, &field);
+  AppendVarint(origin.length, &field);
+  AppendVarint(origin.line, &field);
+  AppendVarint(origin.skip, &field);
+  ByteWriter(&field).U64(Checksum(text));
+  field.append(origin.path);
+  AppendField(field, out);
+}
+
+bool ParseOrigin(absl::string_view field, DocumentOrigin* origin, uint64_t* checksum) {
+  ByteReader in(field);
+  uint64_t kind = 0;
+  absl::string_view path;
+  if (!in.Varint(&kind) || kind < static_cast<uint32_t>(OriginKind::kTextFile) ||
+      kind > static_cast<uint32_t>(OriginKind::kWarcGzipMember) || !in.Varint(&origin->offset) ||
+      !in.Varint(&origin->length) || !in.Varint(&origin->line) || !in.Varint(&origin->skip) ||
+      !in.U64(checksum) || !in.Bytes(in.remaining(), &path) || path.empty() || path[0] != '/') {
+    return false;
+  }
+  origin->kind = static_cast<OriginKind>(kind);
+  origin->path.assign(path.data(), path.size());
+  return true;
 }
 
 bool ReadField(ByteReader* in, std::string* out) {
@@ -98,9 +133,11 @@ uint64_t SegmentBuilder::memory_bytes() const {
 }
 
 absl::Status SegmentBuilder::Add(const Document& doc, const DocumentFingerprint& fp,
-                                 absl::Span<const LineFingerprint> lines) {
+                                 absl::Span<const LineFingerprint> lines, bool reference) {
+  const bool referenced = reference && doc.origin.kind != OriginKind::kNone;
   const uint64_t record_bytes = doc.id.size() + doc.meta.date.size() + doc.meta.source.size() +
-                                doc.meta.url.size() + doc.meta.title.size() + doc.text.size();
+                                doc.meta.url.size() + doc.meta.title.size() +
+                                (referenced ? doc.origin.path.size() + 64 : doc.text.size());
   if (record_bytes > kMaxRecordBytes) {
     return absl::InvalidArgumentError(absl::StrCat("document \"", doc.id, "\" has ", record_bytes,
                                                    " bytes; the index stores at most ",
@@ -119,7 +156,9 @@ absl::Status SegmentBuilder::Add(const Document& doc, const DocumentFingerprint&
   AppendField(doc.meta.source, &records_);
   AppendField(doc.meta.url, &records_);
   AppendField(doc.meta.title, &records_);
-  AppendField(doc.text, &records_);
+  AppendField(referenced ? absl::string_view() : absl::string_view(doc.text), &records_);
+  AppendOrigin(referenced ? doc.origin : DocumentOrigin(), doc.text, &records_);
+  referenced_.push_back(referenced);
   text_bytes_ += doc.text.size();
   ids_.push_back({IdHash(doc.id), local});
   // The scan adds only documents with words to LSH (an empty text's signature says nothing).
@@ -176,6 +215,7 @@ std::string SegmentBuilder::Finish(uint64_t segment_number) {
     uint64_t raw_bytes = 0;
     std::string compressed;
     uint32_t packed_bytes = 0;
+    uint32_t referenced = 0;  // documents whose text is referenced, not stored
   };
   std::vector<Block> blocks;
   std::vector<uint32_t> block_of(num_docs);
@@ -190,6 +230,7 @@ std::string SegmentBuilder::Finish(uint64_t segment_number) {
     Block& block = blocks.back();
     block_of[doc] = static_cast<uint32_t>(blocks.size() - 1);
     block.raw_bytes += size;
+    block.referenced += referenced_[doc];
     block.end = i + 1;
   }
   // Each document's record within its packed block: (offset, length).
@@ -280,7 +321,7 @@ std::string SegmentBuilder::Finish(uint64_t segment_number) {
     out.U32(static_cast<uint32_t>(block.compressed.size()));
     out.U32(block.packed_bytes);
     out.U32(static_cast<uint32_t>(block.raw_bytes));
-    out.U32(0);
+    out.U32(block.referenced);
     out.U64(Checksum(block.compressed));
     frame_offset += block.compressed.size();
   }
@@ -317,6 +358,7 @@ std::string SegmentBuilder::Finish(uint64_t segment_number) {
   // Empty the builder.
   std::string().swap(records_);
   std::vector<uint64_t>().swap(record_offsets_);
+  std::vector<uint8_t>().swap(referenced_);
   std::vector<PostingEntry>().swap(lsh_);
   std::vector<PostingEntry>().swap(passages_);
   std::vector<PostingEntry>().swap(ids_);
@@ -459,13 +501,15 @@ absl::Status SegmentView::Parse(absl::string_view bytes, bool verify_sections, S
   view->text_ = section_bytes(SectionKind::kText);
   // Frames are contiguous and fill the TEXT section exactly.
   uint64_t expected = 0;
+  uint64_t referenced = 0;
   for (uint32_t b = 0; b < view->num_blocks_; ++b) {
     const char* entry = view->blocks_ + b * kBlockEntryBytes;
-    if (LoadU64(entry) != expected || LoadU32(entry + 20) != 0) {
-      return Corrupt("block table out of order");
-    }
+    if (LoadU64(entry) != expected) return Corrupt("block table out of order");
     expected += LoadU32(entry + 8);
+    referenced += LoadU32(entry + 20);
   }
+  if (referenced > n) return Corrupt("more referenced texts than documents");
+  view->referenced_docs_ = static_cast<uint32_t>(referenced);
   if (expected != view->text_.size()) return Corrupt("text section size does not match its blocks");
   view->block_verified_ = std::make_unique<std::atomic<uint8_t>[]>(view->num_blocks_);
   return absl::OkStatus();
@@ -543,15 +587,47 @@ absl::Status SegmentView::ParseRecord(uint32_t doc, absl::string_view packed_rec
   // The buffer only grows, so that resizing it does not zero-fill it on every record.
   if (buffer->size() < 2 * packed_record.size()) buffer->resize(2 * packed_record.size());
   const size_t n = UnpackTextTo(packed_record, buffer->data());
+  uint64_t origin_size = 0;
+  absl::string_view origin_field;
   if (n != kUnpackError) {
     ByteReader in(absl::string_view(*buffer).substr(0, n));
     if (ReadField(&in, &out->id) && ReadField(&in, &out->meta.date) &&
         ReadField(&in, &out->meta.source) && ReadField(&in, &out->meta.url) &&
-        ReadField(&in, &out->meta.title) && ReadField(&in, &out->text) && in.remaining() == 0) {
-      return absl::OkStatus();
+        ReadField(&in, &out->meta.title) && ReadField(&in, &out->text) &&
+        in.Varint(&origin_size) && origin_size == in.remaining() &&
+        in.Bytes(origin_size, &origin_field)) {
+      if (origin_field.empty()) {
+        out->origin = DocumentOrigin();
+        return absl::OkStatus();
+      }
+      uint64_t checksum = 0;
+      if (out->text.empty() && ParseOrigin(origin_field, &out->origin, &checksum)) {
+        return ReadReferencedText(checksum, out);
+      }
     }
   }
   return Corrupt(absl::StrCat("record of document ", doc, " is malformed"));
+}
+
+absl::Status SegmentView::ReadReferencedText(uint64_t checksum, Document* out) const {
+  const DocumentOrigin& origin = out->origin;
+  absl::StatusOr<Document> read = DocumentReader::ReadOrigin(origin, kMaxRecordBytes);
+  const std::string where =
+      origin.kind == OriginKind::kJsonLine ? absl::StrCat(origin.path, ":", origin.line)
+      : origin.kind == OriginKind::kTextFile ? origin.path
+                                             : absl::StrCat(origin.path, "@", origin.offset);
+  if (!read.ok()) {
+    return absl::Status(read.status().code(),
+                        absl::StrCat("document \"", out->id, "\" keeps its text in its input (",
+                                     where, "), which cannot be read: ", read.status().message()));
+  }
+  if (Checksum(read->text) != checksum) {
+    return absl::DataLossError(absl::StrCat("document \"", out->id,
+                                            "\" keeps its text in its input (", where,
+                                            "), which changed since it was indexed"));
+  }
+  out->text = std::move(read->text);
+  return absl::OkStatus();
 }
 
 absl::Status SegmentView::LoadDocument(uint32_t doc, BlockScratch* scratch, Document* out) const {
@@ -591,10 +667,15 @@ absl::Status SegmentView::VerifyAll() const {
         unpacked.size() != LoadU32(blocks_ + static_cast<size_t>(block) * kBlockEntryBytes + 16)) {
       return Corrupt(absl::StrCat("text block ", block, " does not unpack"));
     }
+    uint32_t referenced = 0;
     for (; next < by_block.size() && by_block[next].first == block; ++next) {
       if (absl::Status status = LoadDocument(by_block[next].second, &scratch, &doc); !status.ok()) {
         return status;
       }
+      referenced += doc.origin.kind != OriginKind::kNone;
+    }
+    if (referenced != LoadU32(blocks_ + static_cast<size_t>(block) * kBlockEntryBytes + 20)) {
+      return Corrupt(absl::StrCat("text block ", block, " miscounts its referenced texts"));
     }
   }
   if (next != by_block.size()) return Corrupt("a document points past the blocks");

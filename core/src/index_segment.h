@@ -77,10 +77,11 @@ class SegmentBuilder {
   SegmentBuilder(const IndexParams& params, const SegmentBuildOptions& options);
 
   // Adds a document with its fingerprint (made with `params`) and its lines (FingerprintLines of
-  // its text and tokens). InvalidArgument when its record would exceed kMaxRecordBytes or the
-  // segment would exceed 2^32 - 1 documents or table entries.
+  // its text and tokens). With `reference` and doc.origin set, the record keeps the origin and
+  // the text's checksum instead of the text. InvalidArgument when its record would exceed
+  // kMaxRecordBytes or the segment would exceed 2^32 - 1 documents or table entries.
   absl::Status Add(const Document& doc, const DocumentFingerprint& fp,
-                   absl::Span<const LineFingerprint> lines);
+                   absl::Span<const LineFingerprint> lines, bool reference = false);
 
   uint32_t num_docs() const { return static_cast<uint32_t>(record_offsets_.size()); }
   uint64_t text_bytes() const { return text_bytes_; }
@@ -95,6 +96,7 @@ class SegmentBuilder {
   SegmentBuildOptions options_;
   std::string records_;                  // raw records, in document order
   std::vector<uint64_t> record_offsets_; // start of each document's record in records_
+  std::vector<uint8_t> referenced_;      // per document: 1 when its text is referenced
   std::vector<PostingEntry> lsh_;        // (band key, doc), in document order
   std::vector<PostingEntry> passages_;   // (fingerprint hash, doc), in document order
   std::vector<PostingEntry> ids_;        // (IdHash(id), doc)
@@ -147,6 +149,8 @@ class SegmentView {
     return sections_[static_cast<uint32_t>(kind) - 1];
   }
   uint32_t num_blocks() const { return num_blocks_; }
+  // Documents whose text is read from their input file (Document::origin) instead of stored.
+  uint32_t referenced_docs() const { return referenced_docs_; }
 
   const PostingTable& lsh() const { return lsh_; }
   const PostingTable& passages() const { return passages_; }
@@ -207,9 +211,11 @@ class SegmentView {
   absl::Status LoadBlock(uint32_t block, BlockScratch* scratch) const;
   // The packed bytes of document `doc`'s record within `packed_block` (its block, decompressed).
   absl::Status RecordOf(uint32_t doc, absl::string_view packed_block, absl::string_view* record) const;
-  // Unpacks and parses a record.
+  // Unpacks and parses a record; reads a referenced text from its input.
   absl::Status ParseRecord(uint32_t doc, absl::string_view packed_record, std::string* buffer,
                            Document* out) const;
+  // Reads out->origin's text into out->text and checks it against `checksum`.
+  absl::Status ReadReferencedText(uint64_t checksum, Document* out) const;
 
   absl::string_view bytes_;
   uint64_t number_ = 0;
@@ -225,6 +231,7 @@ class SegmentView {
   const char* ids_ = nullptr;
   const char* blocks_ = nullptr;  // block table entries
   uint32_t num_blocks_ = 0;
+  uint32_t referenced_docs_ = 0;
   absl::string_view text_;        // the TEXT section
   // Per block: its checksum has been verified (once per process is enough: segments are
   // immutable). Set by any thread; a race only verifies a block twice.

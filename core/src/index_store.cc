@@ -380,6 +380,7 @@ absl::StatusOr<std::unique_ptr<IndexReader::Impl>> IndexReader::Impl::Load(
     info.text_bytes = view.text_bytes();
     info.stored_text_bytes = view.section(internal::SectionKind::kText).size +
                              view.section(internal::SectionKind::kBlocks).size;
+    info.referenced_texts = view.referenced_docs();
     info.lsh_bytes = view.section(internal::SectionKind::kLsh).size;
     info.passage_bytes = view.section(internal::SectionKind::kPassages).size;
     info.line_bytes = view.section(internal::SectionKind::kLines).size;
@@ -641,9 +642,12 @@ class IndexWriter::Impl {
         }
       }
       const uint32_t local = builder_->num_docs();
-      if (absl::Status status = builder_->Add(doc, fingerprints_[i], lines_[i]); !status.ok()) {
+      const bool reference = options_.reference_texts && doc.origin.kind != OriginKind::kNone;
+      if (absl::Status status = builder_->Add(doc, fingerprints_[i], lines_[i], reference);
+          !status.ok()) {
         return Fail(status);
       }
+      stats->referenced += reference;
       pending_ids_[doc.id] = local;
       ++stats->documents;
       stats->text_bytes += doc.text.size();
@@ -704,7 +708,8 @@ class IndexWriter::Impl {
       size_t bytes = 0;
       while (batch.size() < kBatchDocuments && bytes < kBatchBytes) {
         Document doc;
-        absl::StatusOr<bool> next = reader->Next(&doc);
+        DocumentLocator locator;
+        absl::StatusOr<bool> next = reader->Next(&doc, &locator);
         if (!next.ok()) {
           stats->skipped = reader->skipped();
           return next.status();
@@ -713,6 +718,7 @@ class IndexWriter::Impl {
           more = false;
           break;
         }
+        if (options_.reference_texts) doc.origin = reader->OriginOf(locator);
         bytes += doc.text.size();
         batch.push_back(std::move(doc));
       }
@@ -752,7 +758,9 @@ class IndexWriter::Impl {
         FingerprintLines(batch[i].text, scratch_[worker].tokens, &lines_[i]);
       });
       for (size_t i = 0; i < batch.size(); ++i) {
-        NAQL_RETURN_IF_ERROR(builder_->Add(batch[i], fingerprints_[i], lines_[i]));
+        // Each document stays as it is: referenced when it has an origin, else stored.
+        NAQL_RETURN_IF_ERROR(builder_->Add(batch[i], fingerprints_[i], lines_[i],
+                                           batch[i].origin.kind != OriginKind::kNone));
         if (builder_->text_bytes() >= options_.max_segment_bytes) {
           NAQL_RETURN_IF_ERROR(WriteSegment(&next));
         }

@@ -163,6 +163,40 @@ absl::Status ReaderOptions::Validate() const {
   return absl::OkStatus();
 }
 
+// Reads the record at `locator` from `fd` (positioned reads only): DocumentReader::ReadAt and
+// ReadOrigin. `path` names the file in messages and locations.
+static absl::StatusOr<Document> ReadRecordAt(int fd, Format format, Compression compression,
+                                             const std::string& path,
+                                             const DocumentLocator& locator,
+                                             uint64_t max_document_bytes) {
+  const uint64_t header_allowance = format == Format::kWarc ? internal::kMaxWarcHeaderBytes : 0;
+  if (locator.length > max_document_bytes + header_allowance) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": locator length ", locator.length,
+                                                   " exceeds max_document_bytes"));
+  }
+  Document doc;
+  if (format == Format::kWarc) {
+    NAQL_RETURN_IF_ERROR(internal::WarcInput::ReadAt(fd, compression == Compression::kGzip, path,
+                                                     locator, max_document_bytes, &doc));
+    return doc;
+  }
+  const size_t length = static_cast<size_t>(locator.length);
+  std::string bytes(length + internal::kLinePadding, '\0');
+  NAQL_ASSIGN_OR_RETURN(size_t got, PreadFully(fd, bytes.data(), length, locator.offset, path));
+  if (got != length) {
+    return absl::DataLossError(absl::StrCat(path, ": ends before byte ", locator.offset + length,
+                                            " (the file changed since it was read)"));
+  }
+  if (format == Format::kJsonl) {
+    NAQL_RETURN_IF_ERROR(internal::JsonlInput::Reparse(bytes.data(), length, bytes.size(), path,
+                                                       locator.line, &doc));
+  } else {
+    bytes.resize(length);
+    internal::TextInput::Reparse(std::move(bytes), path, &doc);
+  }
+  return doc;
+}
+
 class DocumentReader::Impl : public internal::ProblemSink {
  public:
   Impl(const ReaderOptions& options, ProblemCallback on_problem)
@@ -274,12 +308,6 @@ class DocumentReader::Impl : public internal::ProblemSink {
           " cannot be re-read"));
     }
     const InputFile& file = files_[locator.input];
-    const uint64_t header_allowance =
-        file.format == Format::kWarc ? internal::kMaxWarcHeaderBytes : 0;
-    if (locator.length > options_.max_document_bytes + header_allowance) {
-      return absl::InvalidArgumentError(absl::StrCat(file.path, ": locator length ", locator.length,
-                                                     " exceeds max_document_bytes"));
-    }
     int fd = reread_fds_[locator.input].load(std::memory_order_relaxed);
     int opened = -1;
     if (fd == kReopenByPath) {
@@ -287,34 +315,32 @@ class DocumentReader::Impl : public internal::ProblemSink {
       if (opened < 0) return ErrnoToStatus(errno, file.path);
       fd = opened;
     }
-    if (file.format == Format::kWarc) {
-      Document doc;
-      absl::Status read =
-          internal::WarcInput::ReadAt(fd, file.compression == Compression::kGzip, file.path,
-                                      locator, options_.max_document_bytes, &doc);
-      if (opened >= 0) ::close(opened);
-      NAQL_RETURN_IF_ERROR(read);
-      return doc;
-    }
-    const size_t length = static_cast<size_t>(locator.length);
-    std::string bytes(length + internal::kLinePadding, '\0');
-    absl::StatusOr<size_t> got = PreadFully(fd, bytes.data(), length, locator.offset, file.path);
+    absl::StatusOr<Document> doc = ReadRecordAt(fd, file.format, file.compression, file.path,
+                                                locator, options_.max_document_bytes);
     if (opened >= 0) ::close(opened);
-    if (!got.ok()) return got.status();
-    if (*got != length) {
-      return absl::DataLossError(absl::StrCat(file.path, ": ends before byte ",
-                                              locator.offset + length,
-                                              " (the file changed since it was read)"));
-    }
-    Document doc;
-    if (file.format == Format::kJsonl) {
-      NAQL_RETURN_IF_ERROR(internal::JsonlInput::Reparse(bytes.data(), length, bytes.size(),
-                                                         file.path, locator.line, &doc));
-    } else {
-      bytes.resize(length);
-      internal::TextInput::Reparse(std::move(bytes), file.path, &doc);
-    }
     return doc;
+  }
+
+  DocumentOrigin OriginOf(const DocumentLocator& locator) const {
+    DocumentOrigin origin;
+    if (locator.input >= origin_paths_.size() || origin_paths_[locator.input].empty()) {
+      return origin;
+    }
+    const InputFile& file = files_[locator.input];
+    switch (file.format) {
+      case Format::kText: origin.kind = OriginKind::kTextFile; break;
+      case Format::kJsonl: origin.kind = OriginKind::kJsonLine; break;
+      case Format::kWarc:
+        origin.kind = file.compression == Compression::kGzip ? OriginKind::kWarcGzipMember
+                                                             : OriginKind::kWarcRecord;
+        break;
+    }
+    origin.path = origin_paths_[locator.input];
+    origin.offset = locator.offset;
+    origin.length = locator.length;
+    origin.line = locator.line;
+    origin.skip = locator.skip;
+    return origin;
   }
 
   uint64_t bytes_read() const { return bytes_read_.load(std::memory_order_relaxed); }
@@ -467,6 +493,14 @@ class DocumentReader::Impl : public internal::ProblemSink {
       }
     }
     reread_fds_[index].store(reread, std::memory_order_relaxed);
+    if (regular && reread != kNotRereadable) {
+      if (origin_paths_.size() < files_.size()) origin_paths_.resize(files_.size());
+      char* absolute = ::realpath(file.path.c_str(), nullptr);
+      if (absolute != nullptr) {
+        origin_paths_[index] = absolute;
+        std::free(absolute);
+      }
+    }
     std::unique_ptr<internal::ByteStream> stream =
         std::make_unique<internal::FdStream>(fd, owns_fd, file.path, spool_fd);
     internal::GzipStream* gzip = nullptr;
@@ -541,6 +575,9 @@ class DocumentReader::Impl : public internal::ProblemSink {
   // opened, before any of its documents is returned; atomics so that Rereadable() may run
   // concurrently with that store.
   std::unique_ptr<std::atomic<int>[]> reread_fds_;
+  // Per input: its absolute path when OriginOf() can name it (a regular file read in place), else
+  // empty. Set when the input is opened, on the thread that calls Next().
+  std::vector<std::string> origin_paths_;
   uint32_t kept_open_ = 0;
   uint64_t problems_ = 0;  // reported so far
 
@@ -578,6 +615,61 @@ absl::StatusOr<bool> DocumentReader::Next(Document* doc, DocumentLocator* locato
 bool DocumentReader::Rereadable(uint32_t input) const { return impl_->Rereadable(input); }
 absl::StatusOr<Document> DocumentReader::ReadAt(const DocumentLocator& locator) const {
   return impl_->ReadAt(locator);
+}
+DocumentOrigin DocumentReader::OriginOf(const DocumentLocator& locator) const {
+  return impl_->OriginOf(locator);
+}
+
+absl::StatusOr<Document> DocumentReader::ReadOrigin(const DocumentOrigin& origin,
+                                                    uint64_t max_document_bytes) {
+  Format format = Format::kText;
+  Compression compression = Compression::kNone;
+  switch (origin.kind) {
+    case OriginKind::kNone:
+      return absl::InvalidArgumentError(absl::StrCat(origin.path, ": the document has no origin"));
+    case OriginKind::kTextFile: break;
+    case OriginKind::kJsonLine: format = Format::kJsonl; break;
+    case OriginKind::kWarcRecord: format = Format::kWarc; break;
+    case OriginKind::kWarcGzipMember:
+      format = Format::kWarc;
+      compression = Compression::kGzip;
+      break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          origin.path, ": unknown origin kind ", static_cast<uint32_t>(origin.kind)));
+  }
+  // Non-blocking, so that a path that names a FIFO (an index damaged or forged) cannot hang the
+  // open; only regular files are read, and a record past the end is not allocated for.
+  const int fd = ::open(origin.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return ErrnoToStatus(errno, origin.path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    const int error = errno;
+    ::close(fd);
+    return ErrnoToStatus(error, origin.path);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return absl::FailedPreconditionError(absl::StrCat(origin.path, ": not a regular file"));
+  }
+  if (compression == Compression::kNone &&
+      (origin.offset > static_cast<uint64_t>(st.st_size) ||
+       origin.length > static_cast<uint64_t>(st.st_size) - origin.offset)) {
+    ::close(fd);
+    return absl::DataLossError(absl::StrCat(origin.path, ": ends before byte ",
+                                            origin.offset + origin.length,
+                                            " (the file changed since it was read)"));
+  }
+  DocumentLocator locator;
+  locator.offset = origin.offset;
+  locator.length = origin.length;
+  locator.line = origin.line;
+  locator.skip = origin.skip;
+  absl::StatusOr<Document> doc =
+      ReadRecordAt(fd, format, compression, origin.path, locator, max_document_bytes);
+  ::close(fd);
+  if (doc.ok()) doc->origin = origin;
+  return doc;
 }
 uint64_t DocumentReader::bytes_read() const { return impl_->bytes_read(); }
 uint64_t DocumentReader::total_bytes() const { return impl_->total_bytes(); }

@@ -211,6 +211,24 @@ class DocumentReader {
   // of open(2) and pread(2) for a file that can no longer be read.
   absl::StatusOr<Document> ReadAt(const DocumentLocator& locator) const;
 
+  // Where the document that Next() returned with `locator` can be read again by any process
+  // (ReadOrigin): the absolute path of its input and the locator. Kind kNone when the input is not
+  // a regular file that can be read in place: standard input and pipes (even when spooled: the
+  // spool file dies with the reader), compressed files other than a .warc.gz written one record
+  // per member, or an input not opened yet.
+  DocumentOrigin OriginOf(const DocumentLocator& locator) const;
+
+  // Reads the document at `origin` (made by OriginOf, in this process or another), identical in
+  // id, text, meta and location to what Next() returned, with `origin` set. Records larger than
+  // max_document_bytes are refused (InvalidArgument). Errors: InvalidArgument for kind kNone;
+  // those of open(2) and pread(2) naming the path (NotFound "<path>: No such file or directory"
+  // for a file moved away); FailedPrecondition when the path is not a regular file; DataLoss when
+  // the file is shorter than the record or its bytes no longer parse as the same kind of record
+  // (the file changed). A record that still parses but
+  // holds other bytes is not detected here: callers that must know keep a checksum of the text.
+  static absl::StatusOr<Document> ReadOrigin(const DocumentOrigin& origin,
+                                             uint64_t max_document_bytes);
+
   // Bytes consumed from the inputs so far (compressed bytes for compressed inputs), for progress.
   // A finished file counts with its full size, even if it was cut short by a problem, so that
   // bytes_read() == total_bytes() at the end.
