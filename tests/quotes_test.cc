@@ -273,6 +273,29 @@ TEST(QuoteDetectorTest, IsVerbOfSaying) {
   }
 }
 
+// Detect looks a word up only when its first folded letters can begin a verb form (a prefilter);
+// IsVerbOfSaying looks every word up. The two must agree on every word, with and without
+// diacritics, tatweel, hamza forms and a leading و/ف.
+TEST(QuoteDetectorTest, DetectFindsReportedSpeechExactlyAfterVerbsOfSaying) {
+  QuoteDetector detector;
+  const char* const kWords[] = {
+      "قال",   "وقال",   "فقال",  "وَقَالَ", "فـقـال", "قَالَتْ", "يقول",  "قائلا",   "أضاف",
+      "اضاف",  "إضاف",   "وأضاف", "مضيفاً", "مُؤَكِّدًا", "مـؤكـدا", "يؤكد", "يوكد",   "اكد",
+      "أوضحت", "وصرّح",  "تابع",  "ولفت",   "اختتم", "أعلن",  "وحذر",  "علق",    "وكتب",
+      "الرسالة", "قالب", "بين",  "التابع", "و",      "ف",     "وو",    "مقال",   "قل",
+      "الوزير", "وزير",  "فقد",   "والقال", "ققال",  "قاال",  "ى",     "ـ",      "ُقال",
+  };
+  for (const char* word : kWords) {
+    SCOPED_TRACE(word);
+    const std::string text = absl::StrCat("في المؤتمر ", word,
+                                          " المتحدث باسم الوزارة: الوضع الأمني مستقر تماما في ",
+                                          "العاصمة. وانتهى المؤتمر بعدها.");
+    std::vector<Quotation> q;
+    detector.Detect(text, &q);
+    EXPECT_EQ(!q.empty(), detector.IsVerbOfSaying(word));
+  }
+}
+
 TEST(QuoteDetectorTest, ReportedSpeechEnds) {
   // At a line break, at a question mark, not at a decimal point or an ellipsis.
   EXPECT_EQ(Quotes("وقال: الوضع مستقر تماما في العاصمة\nخبر آخر هنا."),
