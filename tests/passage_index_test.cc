@@ -267,8 +267,20 @@ TEST(PassageIndexTest, EqualsBruteForceOracle) {
     std::vector<uint32_t> order(num_docs);
     for (uint32_t i = 0; i < num_docs; ++i) order[i] = i;
     for (uint32_t i = num_docs; i > 1; --i) std::swap(order[i - 1], order[rng.Uniform(i)]);
-    for (const uint32_t doc : order) {
-      if (!added[doc].empty()) index.Add(doc, added[doc]);
+    if (trial % 2 == 0) {
+      for (const uint32_t doc : order) {
+        if (!added[doc].empty()) index.Add(doc, added[doc]);
+      }
+    } else {
+      // The same entries adopted in one array, documents shuffled, repeats included.
+      std::vector<PassageIndex::Entry> entries;
+      for (const uint32_t doc : order) {
+        for (const PassageFingerprint& fp : added[doc]) {
+          entries.push_back(PassageIndex::Entry::Make(fp.hash, doc));
+        }
+      }
+      index.AdoptEntries(&entries);
+      EXPECT_TRUE(entries.empty());
     }
     index.Build();
 
@@ -330,19 +342,24 @@ TEST(PassageIndexTest, LargeIndexEqualsBruteForceOracle) {
   constexpr uint64_t kUniverse = 40000;
   PassageIndexOptions options;
   options.max_df = 8;
-  PassageIndex index(options);
+  PassageIndex index(options), adopting(options);
   std::map<uint64_t, std::set<uint32_t>> postings;
   std::vector<PassageFingerprint> fps;
+  std::vector<PassageIndex::Entry> adopted;
   for (uint32_t doc = 0; doc < kDocs; ++doc) {
     fps.clear();
     for (uint32_t i = 0; i < kPerDoc; ++i) {
       const uint64_t h = rng.Uniform(kUniverse) * 0x9e3779b97f4a7c15ULL;
       fps.push_back({h, i});
       postings[h].insert(doc);
+      adopted.push_back(PassageIndex::Entry::Make(h, doc));
     }
     index.Add(doc, fps);
   }
   index.Build();
+  std::reverse(adopted.begin(), adopted.end());  // any order
+  adopting.AdoptEntries(&adopted);
+  adopting.Build();
   std::map<std::pair<uint32_t, uint32_t>, uint32_t> shared;
   size_t dropped = 0;
   for (const auto& [h, docs] : postings) {
@@ -359,6 +376,9 @@ TEST(PassageIndexTest, LargeIndexEqualsBruteForceOracle) {
   EXPECT_EQ(index.dropped_hashes(), dropped);
   ASSERT_GE(index.num_entries() + index.dropped_entries(), size_t{1} << 16);
   ASSERT_EQ(AllPairs(index), expected);
+  EXPECT_EQ(adopting.dropped_hashes(), dropped);
+  EXPECT_EQ(adopting.num_entries(), index.num_entries());
+  ASSERT_EQ(AllPairs(adopting), expected);
 }
 
 // End to end on token streams: documents that share a planted run of min_words tokens are

@@ -36,6 +36,37 @@ inline uint64_t EntryHash(uint32_t high, uint32_t low) {
 
 }  // namespace
 
+namespace {
+
+// One in-place radix pass (American flag sort) over data[0, n) on the 8 bits of hash_high at
+// `shift`: afterwards the entries of each of the 256 digits are contiguous, in digit order;
+// start[d] is where digit d begins (start[256] = n).
+template <typename E>
+void FlagSortPass(E* data, size_t n, int shift, size_t start[257]) {
+  auto digit = [shift](const E& e) { return (e.hash_high >> shift) & 0xFF; };
+  size_t count[256] = {};
+  for (size_t i = 0; i < n; ++i) ++count[digit(data[i])];
+  start[0] = 0;
+  for (size_t d = 0; d < 256; ++d) start[d + 1] = start[d] + count[d];
+  size_t next[256];
+  std::copy(start, start + 256, next);
+  for (size_t d = 0; d < 256; ++d) {
+    while (next[d] < start[d + 1]) {
+      E e = data[next[d]];
+      size_t t = digit(e);
+      // Follow the cycle: place e in its digit's next free slot, take what was there, until an
+      // entry of digit d comes back.
+      while (t != d) {
+        std::swap(e, data[next[t]++]);
+        t = digit(e);
+      }
+      data[next[d]++] = e;
+    }
+  }
+}
+
+}  // namespace
+
 void PassageIndex::SortEntries(std::vector<Entry>* entries) {
   auto less = [](const Entry& x, const Entry& y) {
     if (x.hash_high != y.hash_high) return x.hash_high < y.hash_high;
@@ -47,20 +78,19 @@ void PassageIndex::SortEntries(std::vector<Entry>* entries) {
     std::sort(entries->begin(), entries->end(), less);
     return;
   }
-  // Hashes are uniform, so one counting-sort pass on the top 16 bits leaves buckets of about
-  // n / 65536 entries, each finished by a small comparison sort that stays in cache.
-  constexpr int kBits = 16;
-  std::vector<size_t> start((size_t{1} << kBits) + 1, 0);
-  for (const Entry& e : *entries) ++start[(e.hash_high >> (32 - kBits)) + 1];
-  for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
-  std::vector<Entry> sorted(n);
-  std::vector<size_t> next(start.begin(), start.end() - 1);
-  for (const Entry& e : *entries) sorted[next[e.hash_high >> (32 - kBits)]++] = e;
-  for (size_t b = 0; b + 1 < start.size(); ++b) {
-    std::sort(sorted.begin() + static_cast<ptrdiff_t>(start[b]),
-              sorted.begin() + static_cast<ptrdiff_t>(start[b + 1]), less);
+  // Hashes are uniform, so two radix passes on the top 16 bits leave buckets of about n / 65536
+  // entries, each finished by a small comparison sort that stays in cache. The passes permute in
+  // place (American flag sort: McIlroy, Bostic, McIlroy, "Engineering radix sort", 1993), so the
+  // sort needs no second array; 8 bits a pass keeps the 256 write positions in cache.
+  Entry* const data = entries->data();
+  size_t outer[257], inner[257];
+  FlagSortPass(data, n, 24, outer);
+  for (size_t d = 0; d < 256; ++d) {
+    Entry* const bucket = data + outer[d];
+    const size_t size = outer[d + 1] - outer[d];
+    FlagSortPass(bucket, size, 16, inner);
+    for (size_t e = 0; e < 256; ++e) std::sort(bucket + inner[e], bucket + inner[e + 1], less);
   }
-  entries->swap(sorted);
 }
 
 uint32_t WinnowWindow(uint32_t min_words, uint32_t shingle_size) {
@@ -140,6 +170,17 @@ void PassageIndex::Add(uint32_t doc, absl::Span<const PassageFingerprint> fps) {
   }
 }
 
+void PassageIndex::AdoptEntries(std::vector<Entry>* entries) {
+  assert(!built_);
+  assert(entries_.empty());
+  for (const Entry& e : *entries) {
+    assert(e.doc != UINT32_MAX);
+    num_documents_ = std::max(num_documents_, e.doc + 1);
+  }
+  entries_.swap(*entries);
+  std::vector<Entry>().swap(*entries);
+}
+
 void PassageIndex::Reserve(size_t entries) {
   assert(!built_);
   entries_.reserve(entries_.size() + entries);
@@ -177,10 +218,9 @@ void PassageIndex::Build() {
     begin = end;
   }
   entries_.resize(write);
-  // Give back the dropped share when it is large (the copy is cheap next to the sort).
-  if (entries_.capacity() > entries_.size() + entries_.size() / 4 + 1024) {
-    entries_.shrink_to_fit();
-  }
+  // Give back the dropped share when it is large (the copy is cheap next to the sort). Capacity
+  // past the entries ever written (a generous Reserve) was never resident and is left alone.
+  if (n - write > n / 4 + 1024) entries_.shrink_to_fit();
 }
 
 void PassageIndex::ForEachCandidatePair(
@@ -300,7 +340,7 @@ void PassageIndex::Query(absl::Span<const PassageFingerprint> fps,
 }
 
 size_t PassageIndex::memory_bytes() const {
-  return entries_.capacity() * sizeof(Entry) + scratch_.capacity() * sizeof(uint64_t);
+  return entries_.size() * sizeof(Entry) + scratch_.size() * sizeof(uint64_t);
 }
 
 }  // namespace naql

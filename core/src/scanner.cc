@@ -1,5 +1,6 @@
 #include "naql/scanner.h"
 
+#include <unistd.h>
 #include <zstd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -189,6 +190,16 @@ class Scanner::Impl {
     std::vector<std::vector<LineFingerprint>> lines;
     NAQL_RETURN_IF_ERROR(ReadBatch(&batch, &batch_locators));
     const uint32_t num_perm = options_.fingerprint.minhash.num_perm;
+    if (options_.find_pairs && options_.remove_boilerplate && options_.find_partial) {
+      // Arabic news has a passage fingerprint every 16 to 18 bytes of input; reserving for one
+      // every 12 spares the pending array its doublings (each a copy: twice the array at once)
+      // on uncompressed input. Pages never written are never resident, but the reservation is
+      // kept below a quarter of the physical memory, which the kernel grants without question.
+      const uint64_t physical = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                                static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+      pending_passages_.reserve(
+          std::min(reader_->total_bytes(), physical / 4) / sizeof(PassageIndex::Entry));
+    }
 
     while (!batch.empty()) {
       fingerprints.resize(batch.size());
@@ -246,10 +257,15 @@ class Scanner::Impl {
           if (options_.remove_boilerplate) {
             // Passage fingerprints wait until boilerplate is known (AddPassages).
             boilerplate_.Add(documents_->back().meta.source, lines[i]);
-            pending_lines_.push_back(std::move(lines[i]));
-            lines[i].clear();
-            pending_passages_.push_back(std::move(fingerprints[i].passages));
-            fingerprints[i].passages.clear();
+            pending_lines_.insert(pending_lines_.end(), lines[i].begin(), lines[i].end());
+            pending_line_end_.push_back(pending_lines_.size());
+            if (options_.find_partial) {
+              // The position waits in the document field until boilerplate is known.
+              for (const PassageFingerprint& fp : fingerprints[i].passages) {
+                pending_passages_.push_back(PassageIndex::Entry::Make(fp.hash, fp.position));
+              }
+            }
+            pending_passage_end_.push_back(pending_passages_.size());
           } else if (options_.find_partial) {
             passages_.Add(index, fingerprints[i].passages);
           }
@@ -285,32 +301,37 @@ class Scanner::Impl {
     stats_->boilerplate_lines = boilerplate_.boilerplate_lines();
     boilerplate_ranges_.resize(documents_->size());
     const uint32_t shingle = options_.fingerprint.passage_shingle_size();
-    std::vector<PassageFingerprint> kept;
-    if (options_.find_partial) {
-      size_t total = 0;  // an upper bound: fingerprints touching boilerplate are dropped below
-      for (const std::vector<PassageFingerprint>& passages : pending_passages_) {
-        total += passages.size();
-      }
-      passages_.Reserve(total);
-    }
+    // The kept fingerprints are compacted in place into (hash, document) entries, which the
+    // passage index adopts and sorts in place: they are never held twice.
+    uint64_t write = 0, read = 0;
     for (uint32_t doc = 0; doc < documents_->size(); ++doc) {
       std::vector<TokenRange>& ranges = boilerplate_ranges_[doc];
-      boilerplate_.BoilerplateRanges((*documents_)[doc].meta.source, pending_lines_[doc], &ranges);
-      std::vector<LineFingerprint>().swap(pending_lines_[doc]);
-      std::vector<PassageFingerprint>& passages = pending_passages_[doc];
-      if (!ranges.empty()) {
-        ++stats_->boilerplate_documents;
-        kept.clear();
-        for (const PassageFingerprint& fp : passages) {
-          if (!OverlapsAny(ranges, fp.position, fp.position + shingle)) kept.push_back(fp);
+      const uint64_t line_begin = doc == 0 ? 0 : pending_line_end_[doc - 1];
+      boilerplate_.BoilerplateRanges(
+          (*documents_)[doc].meta.source,
+          absl::MakeConstSpan(pending_lines_).subspan(line_begin,
+                                                      pending_line_end_[doc] - line_begin),
+          &ranges);
+      if (!ranges.empty()) ++stats_->boilerplate_documents;
+      if (!options_.find_partial) continue;
+      for (const uint64_t end = pending_passage_end_[doc]; read < end; ++read) {
+        PassageIndex::Entry entry = pending_passages_[read];
+        const uint32_t position = entry.doc;
+        if (ranges.empty() || !OverlapsAny(ranges, position, position + shingle)) {
+          entry.doc = doc;
+          pending_passages_[write++] = entry;
         }
-        passages.swap(kept);
       }
-      if (options_.find_partial) passages_.Add(doc, passages);
-      std::vector<PassageFingerprint>().swap(passages);
     }
-    std::vector<std::vector<LineFingerprint>>().swap(pending_lines_);
-    std::vector<std::vector<PassageFingerprint>>().swap(pending_passages_);
+    if (options_.find_partial) {
+      pending_passages_.resize(write);
+      passages_.AdoptEntries(&pending_passages_);
+    }
+    std::vector<LineFingerprint>().swap(pending_lines_);
+    std::vector<uint64_t>().swap(pending_line_end_);
+    std::vector<PassageIndex::Entry>().swap(pending_passages_);
+    std::vector<uint64_t>().swap(pending_passage_end_);
+    boilerplate_ = BoilerplateDetector(options_.boilerplate);  // its line counts are done with
   }
 
   std::vector<Candidate> FindCandidates() {
@@ -338,6 +359,13 @@ class Scanner::Impl {
                                  [](const Candidate& x, const Candidate& y) { return x.key == y.key; }),
                      candidates.end());
     stats_->candidates = candidates.size();
+    // The indexes have said all they know: give their memory (the passage table is the largest
+    // thing the scan holds) to verification.
+    lsh_ = LshIndex(options_.lsh, options_.fingerprint.minhash.num_perm);
+    passages_ = PassageIndex(options_.passage);
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
     return candidates;
   }
 
@@ -548,8 +576,12 @@ class Scanner::Impl {
   std::vector<std::pair<uint32_t, uint32_t>> duplicate_pairs_;
   // Boilerplate: per document, its lines and passages until the end of phase 1, then the token
   // ranges of its boilerplate lines (usually none).
-  std::vector<std::vector<LineFingerprint>> pending_lines_;
-  std::vector<std::vector<PassageFingerprint>> pending_passages_;
+  // Flat, one row per document (row d ends at *_end_[d]): lines, and passage fingerprints as
+  // index entries holding their position in place of the document (12 bytes each).
+  std::vector<LineFingerprint> pending_lines_;
+  std::vector<uint64_t> pending_line_end_;
+  std::vector<PassageIndex::Entry> pending_passages_;
+  std::vector<uint64_t> pending_passage_end_;
   std::vector<std::vector<TokenRange>> boilerplate_ranges_;
 };
 

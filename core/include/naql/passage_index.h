@@ -29,10 +29,10 @@
 //   index.Build();
 //   index.ForEachCandidatePair([&](uint32_t a, uint32_t b, uint32_t shared) { ... });
 //
-// Memory: 12 bytes per (distinct hash, document) entry while adding and after Build(); Build() needs
-// 12 more per entry while it sorts (a bucket pass into a second array, 1.7x faster than an in-place
-// std::sort on 15 million entries; see bench/passage_index_benchmark.cc). ForEachCandidatePair() needs 8 bytes per document plus 4 bytes per emitted (a, b)
-// incidence, in batches of at most PassageIndexOptions::pair_batch incidences.
+// Memory: 12 bytes per (distinct hash, document) entry while adding and after Build(), which sorts
+// in place (see bench/passage_index_benchmark.cc). ForEachCandidatePair() needs 8 bytes per
+// document plus 4 bytes per emitted (a, b) incidence, in batches of at most
+// PassageIndexOptions::pair_batch incidences.
 //
 // Thread safety: Add() and Build() mutate and need exclusive access. After Build() the index is
 // immutable; ForEachCandidatePair(), Query() and the accessors are const and thread-safe.
@@ -134,9 +134,28 @@ class PassageIndex {
   // buffer by doubling (up to twice the memory). Optional; requires !built().
   void Reserve(size_t entries);
 
+  // A (hash, document) entry in 12 bytes: the hash split in two halves keeps 4-byte alignment.
+  struct Entry {
+    uint32_t hash_high;
+    uint32_t hash_low;
+    uint32_t doc;
+
+    static Entry Make(uint64_t hash, uint32_t doc) {
+      return Entry{static_cast<uint32_t>(hash >> 32), static_cast<uint32_t>(hash), doc};
+    }
+    uint64_t hash() const { return (static_cast<uint64_t>(hash_high) << 32) | hash_low; }
+  };
+
+  // Adds `entries` in one go, as if each document's hashes had been passed to Add() (in any
+  // order; an entry repeated counts once), without copying them: the index takes the array and
+  // Build() sorts it in place. A caller that collects its entries in such an array anyway (the
+  // scanner does, until boilerplate is known) so never holds them twice. Requires !built(), no
+  // entry added before, and every doc < UINT32_MAX. Leaves *entries empty.
+  void AdoptEntries(std::vector<Entry>* entries);
+
   // Sorts the entries by (hash, document) and drops every hash found in more than max_df documents
-  // (see dropped_hashes()). Requires !built(); call once. O(entries log entries); peak memory 24
-  // bytes per entry.
+  // (see dropped_hashes()). Requires !built(); call once. O(entries log entries), in place: no
+  // memory beyond the entries' 12 bytes each.
   void Build();
   bool built() const { return built_; }
 
@@ -163,19 +182,15 @@ class PassageIndex {
   size_t num_entries() const { return entries_.size(); }
   // One more than the largest document id added (0 when empty).
   uint32_t num_documents() const { return num_documents_; }
-  // Bytes held by the index's buffers (capacity, not size).
+  // Bytes of the index's entries and buffers in use (sizes: the reserved tail of a buffer is never
+  // written, so never resident).
   size_t memory_bytes() const;
 
  private:
-  // A (hash, document) entry in 12 bytes: the hash split in two halves keeps 4-byte alignment.
-  struct Entry {
-    uint32_t hash_high;
-    uint32_t hash_low;
-    uint32_t doc;
-  };
   static_assert(sizeof(Entry) == 12, "Entry must stay 12 bytes");
 
-  // Sorts by (hash, doc): a counting sort on the hash's top 16 bits, then std::sort per bucket.
+  // Sorts by (hash, doc) in place: two American flag sort passes (McIlroy, Bostic, McIlroy,
+  // "Engineering radix sort", 1993) on the hash's top 16 bits, then std::sort per bucket.
   static void SortEntries(std::vector<Entry>* entries);
 
   PassageIndexOptions options_;
