@@ -19,6 +19,7 @@ packages=(
   libicu-dev libxxhash-dev libabsl-dev libsimdjson-dev libcli11-dev
   zlib1g-dev libzstd-dev zstd
   libgtest-dev libgmock-dev libbenchmark-dev libgumbo-dev
+  clang libclang-rt-14-dev  # the libFuzzer stage of scripts/test.sh
 )
 # Optional: a headless browser for the HTML report's test. Large; only when asked.
 if [[ "${NAQL_WITH_BROWSER:-0}" == 1 ]]; then
