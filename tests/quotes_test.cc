@@ -553,6 +553,32 @@ TEST_F(QuoteClustererTest, SeedMilleyQuotationIsOneCluster) {
   }
 }
 
+// Without originals the clusters are the same, only the occurrences' texts are left empty (for
+// the caller to slice from its documents).
+TEST_F(QuoteClustererTest, WithoutOriginalsOnlyTheTextsAreLeftOut) {
+  QuoteClustererOptions options;
+  QuoteClusterer with(options, &normalizer_, &tokenizer_);
+  options.keep_originals = false;
+  QuoteClusterer without(options, &normalizer_, &tokenizer_);
+  std::vector<std::string> texts;
+  for (const std::string& seed : testing::SeedArticles()) texts.push_back(seed);
+  for (uint32_t doc = 0; doc < texts.size(); ++doc) {
+    with.Add(doc, texts[doc]);
+    without.Add(doc, texts[doc]);
+  }
+  EXPECT_LT(without.MemoryUsage(), with.MemoryUsage());
+  std::vector<RepeatedQuote> expected = with.Build();
+  const std::vector<RepeatedQuote> got = without.Build();
+  ASSERT_FALSE(expected.empty());
+  for (RepeatedQuote& quote : expected) {
+    for (QuoteOccurrence& o : quote.occurrences) {
+      EXPECT_EQ(Slice(texts[o.doc], o.span), o.text);
+      o.text.clear();
+    }
+  }
+  EXPECT_EQ(Describe(got), Describe(expected));
+}
+
 TEST_F(QuoteClustererTest, MinDocsAndRepeatsWithinOneDocument) {
   const std::string twice =
       "قال «هذه جملة مقتبسة طويلة بما يكفي» ثم كرر «هذه جملة مقتبسة طويلة بما يكفي» مرة أخرى";

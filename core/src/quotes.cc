@@ -1024,9 +1024,11 @@ void QuoteClusterer::AddPrepared(uint32_t doc, absl::Span<const PreparedQuotatio
     occurrence.doc = doc;
     occurrence.variant = variant_index;
     occurrence.span = quote.quotation.span;
-    occurrence.original_begin = originals_.size();
-    occurrence.original_size = static_cast<uint32_t>(quote.original.size());
-    originals_ += quote.original;
+    if (options_.keep_originals) {
+      occurrence.original_begin = originals_.size();
+      occurrence.original_size = static_cast<uint32_t>(quote.original.size());
+      originals_ += quote.original;
+    }
     occurrences_.push_back(occurrence);
   }
 }

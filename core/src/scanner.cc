@@ -96,7 +96,8 @@ class Scanner::Impl {
         lsh_(options.lsh, options.fingerprint.minhash.num_perm),
         passages_(options.passage),
         aligner_(EffectiveAlignerOptions(options)),
-        quote_clusterer_(options.quotes, &fingerprinter_.normalizer(), &fingerprinter_.tokenizer()),
+        quote_clusterer_(ClustererOptions(options), &fingerprinter_.normalizer(),
+                         &fingerprinter_.tokenizer()),
         boilerplate_(options.boilerplate),
         same_detector_(options.quotes.detector == options.fingerprint.quotes),
         documents_(documents),
@@ -127,8 +128,12 @@ class Scanner::Impl {
       sink->OnCluster(cluster);
     }
     if (options_.find_quotes) {
-      for (const RepeatedQuote& quote : quote_clusterer_.Build(options_.threads)) {
+      ZstdContexts zstd(1);
+      for (RepeatedQuote& quote : quote_clusterer_.Build(options_.threads)) {
         ++stats_->quotes;
+        if (options_.find_pairs) {
+          NAQL_RETURN_IF_ERROR(FillQuoteTexts(zstd.Decompression(0), &quote));
+        }
         sink->OnQuote(quote);
       }
     }
@@ -408,6 +413,32 @@ class Scanner::Impl {
       return absl::InternalError(absl::StrCat("stored text of ", scanned.location, " is corrupt"));
     }
     return loaded;
+  }
+
+  // With find_pairs, the articles stay re-readable (or stored) for verification, so the quote
+  // clusterer need not keep a copy of every quotation's text (ClustererOptions): the texts of the
+  // repeated ones are read back here.
+  absl::Status FillQuoteTexts(ZSTD_DCtx* dctx, RepeatedQuote* quote) const {
+    uint32_t loaded_doc = UINT32_MAX;
+    Document loaded;
+    for (QuoteOccurrence& occurrence : quote->occurrences) {  // ordered by document
+      if (occurrence.doc != loaded_doc) {
+        NAQL_ASSIGN_OR_RETURN(loaded, LoadDocument(occurrence.doc, dctx));
+        loaded_doc = occurrence.doc;
+      }
+      const OriginalSpan& span = occurrence.span;
+      if (span.byte_begin > span.byte_end || span.byte_end > loaded.text.size()) {
+        return absl::InternalError(absl::StrCat("quotation outside ", loaded.location));
+      }
+      occurrence.text = loaded.text.substr(span.byte_begin, span.byte_end - span.byte_begin);
+    }
+    return absl::OkStatus();
+  }
+
+  static QuoteClustererOptions ClustererOptions(const ScanOptions& options) {
+    QuoteClustererOptions clusterer = options.quotes;
+    clusterer.keep_originals = !options.find_pairs;
+    return clusterer;
   }
 
   // The quotations phase 1 found in article `doc`.

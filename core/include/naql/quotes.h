@@ -224,6 +224,12 @@ struct QuoteClustererOptions {
   // comparisons. Cost of candidate generation: O(bigrams · max_probes_per_bigram). 1..2^20.
   uint32_t max_probes_per_bigram = 64;
 
+  // With false, the clusterer does not keep each quotation's original text, and Build() leaves
+  // QuoteOccurrence::text empty: for a caller that can read it back from the document (the
+  // scanner, which keeps its articles re-readable for verification, fills it in). Quotations are
+  // a good part of news text, so this saves about that much memory. Default true.
+  bool keep_originals = true;
+
   // InvalidArgument naming the first field out of range (including the detector's).
   absl::Status Validate() const;
 };

@@ -66,7 +66,7 @@ struct Cluster {
 struct QuoteOccurrence {
   uint32_t doc = 0;
   OriginalSpan span;
-  std::string text;  // the original text of the span (filled by QuoteClusterer)
+  std::string text;  // the original text of the span
 };
 
 // A quotation repeated across documents.
