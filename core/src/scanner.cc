@@ -94,6 +94,7 @@ class Scanner::Impl {
       : options_(options),
         fingerprinter_(options.fingerprint),
         lsh_(options.lsh, options.fingerprint.minhash.num_perm),
+        minhasher_(options.fingerprint.minhash),
         passages_(options.passage),
         aligner_(EffectiveAlignerOptions(options)),
         quote_clusterer_(ClustererOptions(options), &fingerprinter_.normalizer(),
@@ -194,7 +195,6 @@ class Scanner::Impl {
     std::vector<std::vector<PreparedQuotation>> quotations;
     std::vector<std::vector<LineFingerprint>> lines;
     NAQL_RETURN_IF_ERROR(ReadBatch(&batch, &batch_locators));
-    const uint32_t num_perm = options_.fingerprint.minhash.num_perm;
     if (options_.find_pairs && options_.remove_boilerplate && options_.find_partial) {
       // Arabic news has a passage fingerprint every 16 to 18 bytes of input; reserving for one
       // every 12 spares the pending array its doublings (each a copy: twice the array at once)
@@ -253,12 +253,10 @@ class Scanner::Impl {
           stored_texts_.push_back(std::move(stored[i]));
           quotations_.insert(quotations_.end(), detected[i].begin(), detected[i].end());
           quotation_end_.push_back(static_cast<uint32_t>(quotations_.size()));
-          signatures_.insert(signatures_.end(), fingerprints[i].signature.begin(),
-                             fingerprints[i].signature.end());
-          if (fingerprints[i].words > 0) {
-            lsh_.Add(index, absl::MakeConstSpan(signatures_).subspan(
-                                static_cast<size_t>(index) * num_perm, num_perm));
-          }
+          // The LSH index keeps the band keys; the signature itself is computed again for the
+          // few articles of LSH candidates at verification (Analyzed::signature) rather than
+          // held for every article (4 · num_perm bytes each).
+          if (fingerprints[i].words > 0) lsh_.Add(index, fingerprints[i].signature);
           if (options_.remove_boilerplate) {
             // Passage fingerprints wait until boilerplate is known (AddPassages).
             boilerplate_.Add(documents_->back().meta.source, lines[i]);
@@ -290,7 +288,9 @@ class Scanner::Impl {
     // the free heap pages back before the candidate phase allocates its large arrays.
     malloc_trim(0);
 #endif
-    stats_->fingerprint_bytes = signatures_.capacity() * sizeof(uint32_t) +
+    // The LSH index holds a band key a band and an id per article until it is built.
+    stats_->fingerprint_bytes = documents_->size() * (sizeof(uint32_t) +
+                                                      lsh_.params().bands * sizeof(uint64_t)) +
                                 passages_.memory_bytes() +
                                 locators_.capacity() * sizeof(DocumentLocator) +
                                 quotations_.capacity() * sizeof(Quotation) +
@@ -451,6 +451,7 @@ class Scanner::Impl {
   struct Analyzed {
     Document doc;
     AnalyzedText text;
+    std::vector<uint32_t> signature;  // MinHash, for an article of an LSH candidate pair only
     absl::Status status;
     uint64_t last_batch = 0;  // the last batch that used it (for LRU eviction)
     size_t bytes = 0;         // approximate heap bytes held
@@ -459,12 +460,15 @@ class Scanner::Impl {
       // The offset map is dropped before this (LoadAndAnalyze).
       bytes = sizeof(*this) + doc.text.capacity() + doc.id.capacity() + doc.location.capacity() +
               text.folded.text.capacity() + text.tokens.capacity() * sizeof(Token) +
-              text.quotations.capacity() * sizeof(Quotation);
+              text.quotations.capacity() * sizeof(Quotation) +
+              signature.capacity() * sizeof(uint32_t);
     }
   };
 
   // Reads and analyzes `doc` (a failure is kept in `status`).
-  void LoadAndAnalyze(uint32_t doc, ZSTD_DCtx* dctx, Analyzed* out) const {
+  // With `signature`, also its MinHash signature, from the tokens before boilerplate masking:
+  // the same values phase 1 computed (the same normalizer, tokenizer and MinHasher).
+  void LoadAndAnalyze(uint32_t doc, bool signature, ZSTD_DCtx* dctx, Analyzed* out) const {
     absl::StatusOr<Document> loaded = LoadDocument(doc, dctx);
     if (!loaded.ok()) {
       out->status = loaded.status();
@@ -472,6 +476,13 @@ class Scanner::Impl {
     }
     out->doc = *std::move(loaded);
     fingerprinter_.Analyze(out->doc.text, QuotationsOf(doc), &out->text);
+    if (signature) {
+      std::vector<uint64_t> hashes, shingles;
+      TokenHashes(out->text.tokens, &hashes);
+      HashShingles(hashes, options_.fingerprint.shingle.size, &shingles);
+      out->signature.resize(options_.fingerprint.minhash.num_perm);
+      minhasher_.Compute(shingles, absl::MakeSpan(out->signature));
+    }
     // Tokens carry their original spans; alignment needs the folded letters but not the map of
     // every folded code point (a third of what an analyzed article holds).
     out->text.folded.map = OffsetMap();
@@ -498,8 +509,14 @@ class Scanner::Impl {
   }
 
   absl::Status VerifyAll(const std::vector<Candidate>& candidates, ScanSink* sink) {
-    const uint32_t num_perm = options_.fingerprint.minhash.num_perm;
     const unsigned threads = options_.threads;
+    // The articles of LSH candidates, whose signatures give the pairs' Jaccard estimates.
+    std::vector<bool> in_lsh_pair(documents_->size(), false);
+    for (const Candidate& candidate : candidates) {
+      if (!candidate.from_lsh) continue;
+      in_lsh_pair[candidate.key >> 32] = true;
+      in_lsh_pair[static_cast<uint32_t>(candidate.key)] = true;
+    }
     std::vector<AlignScratch> align_scratch(threads);
     ZstdContexts zstd(threads);
     absl::flat_hash_map<uint32_t, std::unique_ptr<Analyzed>> cache;
@@ -536,7 +553,8 @@ class Scanner::Impl {
         slot_of[doc] = entry.get();
       }
       internal::ParallelFor(missing.size(), threads, [&](size_t i, unsigned worker) {
-        LoadAndAnalyze(missing[i], zstd.Decompression(worker), missing_entries[i]);
+        LoadAndAnalyze(missing[i], in_lsh_pair[missing[i]], zstd.Decompression(worker),
+                       missing_entries[i]);
       });
       stats_->verify_analyses += missing.size();
       for (const Analyzed* entry : missing_entries) {
@@ -560,9 +578,7 @@ class Scanner::Impl {
         }
         found[i] = 1;
         if (candidate.from_lsh) {
-          report.jaccard = EstimateJaccard(
-              absl::MakeConstSpan(signatures_).subspan(static_cast<size_t>(a) * num_perm, num_perm),
-              absl::MakeConstSpan(signatures_).subspan(static_cast<size_t>(b) * num_perm, num_perm));
+          report.jaccard = EstimateJaccard(slot_of.at(a)->signature, slot_of.at(b)->signature);
         }
       });
 
@@ -586,6 +602,7 @@ class Scanner::Impl {
   const ScanOptions& options_;
   Fingerprinter fingerprinter_;
   LshIndex lsh_;
+  MinHasher minhasher_;  // signatures again at verification (LoadAndAnalyze)
   PassageIndex passages_;
   Aligner aligner_;
   QuoteClusterer quote_clusterer_;
@@ -599,7 +616,6 @@ class Scanner::Impl {
 
   std::vector<DocumentLocator> locators_;   // per document
   std::vector<std::string> stored_texts_;   // per document: zstd text, or empty when re-readable
-  std::vector<uint32_t> signatures_;        // num_perm values per document, in document order
   // The quotations of every document, in document order; quotation_end_[doc] is one past the last
   // of `doc`'s (they flag quoted spans; detecting them again per verification would cost more).
   std::vector<Quotation> quotations_;
