@@ -121,12 +121,6 @@ void AddWriteFlags(CLI::App* command, WriteFlags* w) {
   command->add_option("--segment-mb", w->segment_mb,
                       "Publish a segment every this many MB of text (0.01-4096)")
       ->capture_default_str()->type_name("MB")->check(Bounded(0.01, 4096.0));
-  command->add_option("--texts", w->texts,
-                      "copy: store the texts compressed in the index (self-contained); "
-                      "reference: keep where each text is in its input file (plain .txt, "
-                      ".jsonl, .warc) and read it from there, for a smaller index whose inputs "
-                      "must stay in place, unchanged")
-      ->capture_default_str()->type_name("MODE")->check(CLI::IsMember({"copy", "reference"}));
 }
 
 IndexWriteOptions WriteOptions(const IndexFlags& flags) {
@@ -352,7 +346,8 @@ int RunStats(IndexFlags& flags, Context* context) {
     AppendJsonNumber(ratio, 4, text);
     text->append(",\"bytes_per_document\":");
     AppendJsonNumber(per_doc, 1, text);
-    absl::StrAppend(text, ",\"stored_text_bytes\":", stored, ",\"referenced_texts\":", referenced, ",\"passage_bytes\":", passages,
+    absl::StrAppend(text, ",\"stored_text_bytes\":", stored,
+                    ",\"referenced_texts\":", referenced, ",\"passage_bytes\":", passages,
                     ",\"lsh_bytes\":", lsh, ",\"line_bytes\":", lines,
                     ",\"document_table_bytes\":", tables, ",\"params\":{\"shingle\":", p.signature.shingle_size,
                     ",\"num_perm\":", p.signature.num_perm, ",\"min_words\":", p.min_words, ",\"passage_shingle\":", p.passage_shingle,
@@ -537,6 +532,13 @@ std::pair<CLI::App*, std::shared_ptr<IndexFlags>> AddIndexSubcommand(
 void AddWriterFlags(CLI::App* command, IndexFlags* flags) {
   AddFingerprintFlags(command, &flags->fingerprint);
   AddWriteFlags(command, &flags->write);
+  // Not for compact, which keeps each document as it was added.
+  command->add_option("--texts", flags->write.texts,
+                      "copy: store the texts compressed in the index (self-contained); "
+                      "reference: keep where each text is in its input file (plain .txt, "
+                      ".jsonl, .warc) and read it from there, for a smaller index whose inputs "
+                      "must stay in place, unchanged")
+      ->capture_default_str()->type_name("MODE")->check(CLI::IsMember({"copy", "reference"}));
   AddRunFlags(command, &flags->common);
 }
 
