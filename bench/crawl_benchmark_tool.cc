@@ -571,7 +571,7 @@ ScannerView BuildScannerView(const Corpus& corpus, const naql::Fingerprinter& fi
                            fingerprint.signature.end());
     passages[doc] = fingerprint.passages;
     if (options.remove_boilerplate) {
-      naql::FingerprintLines(corpus.docs[doc].text, scratch.tokens, &lines[doc]);
+      naql::FingerprintLines(scratch.words, scratch.token_hashes, &lines[doc]);
       detector.Add(corpus.docs[doc].meta.source, lines[doc]);
     }
   }

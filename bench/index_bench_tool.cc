@@ -234,7 +234,7 @@ int main(int argc, char** argv) {
       pool.emplace_back([&, t] {
         for (size_t i = next++; i < archive.size(); i = next++) {
           fingerprinter.Fingerprint(archive[i].text, &scratch[t], &fps[t]);
-          naql::FingerprintLines(archive[i].text, scratch[t].tokens, &lines[t]);
+          naql::FingerprintLines(scratch[t].words, scratch[t].token_hashes, &lines[t]);
         }
       });
     }

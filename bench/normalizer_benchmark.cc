@@ -1,4 +1,4 @@
-// Benchmarks of the Normalizer and the Tokenizer (bytes/s of original UTF-8 on one core).
+// Benchmarks of the Normalizer, the Tokenizer and the whole Fingerprinter (bytes/s of original UTF-8 on one core).
 //
 // Inputs:
 //   * seeds: the five real Arabic articles of fixtures/seeds/ (≈24 KB), one Normalize + Tokenize
@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "naql/fingerprinter.h"
 #include "naql/normalizer.h"
 #include "naql/tokenizer.h"
 #include "testing.h"
@@ -154,6 +155,20 @@ void BM_Normalize_Corpus(benchmark::State& state) {
 }
 BENCHMARK(BM_Normalize_Corpus)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
+// The fingerprinting pass: folded text and word ranges, no offset map.
+void BM_NormalizeWords_Corpus(benchmark::State& state) {
+  const naql::Normalizer normalizer;
+  naql::FoldedWords folded;
+  for (auto _ : state) {
+    for (const std::string& text : Corpus()) {
+      normalizer.NormalizeWords(text, &folded);
+      benchmark::DoNotOptimize(folded.words.data());
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * TotalBytes(Corpus())));
+}
+BENCHMARK(BM_NormalizeWords_Corpus)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
 // Tokenize alone; bytes are those of the original articles, for comparison with the rows above.
 void BM_Tokenize_Corpus(benchmark::State& state) {
   const naql::Normalizer normalizer;
@@ -186,6 +201,22 @@ void BM_NormalizeKeepDiacritics_Seeds(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * TotalBytes(Seeds())));
 }
 BENCHMARK(BM_NormalizeKeepDiacritics_Seeds);
+
+// The whole of Fingerprinter::Fingerprint (normalize → tokenize → shingle → MinHash signature →
+// winnowed passage fingerprints), default options: the fingerprinting rate of issue 3's target.
+void BM_Fingerprint_Corpus(benchmark::State& state) {
+  const naql::Fingerprinter fingerprinter{naql::FingerprintOptions()};
+  naql::FingerprintScratch scratch;
+  naql::DocumentFingerprint fingerprint;
+  for (auto _ : state) {
+    for (const std::string& text : Corpus()) {
+      fingerprinter.Fingerprint(text, &scratch, &fingerprint);
+      benchmark::DoNotOptimize(fingerprint.signature.data());
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * TotalBytes(Corpus())));
+}
+BENCHMARK(BM_Fingerprint_Corpus)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 // Baseline: ICU NFKC of the same articles, UTF-8 to UTF-8, nothing else.
 void BM_IcuNfkcOnly_Corpus(benchmark::State& state) {

@@ -4,6 +4,7 @@
 // seed).
 
 #include "naql/normalizer.h"
+#include "naql/tokenizer.h"
 
 #include <gtest/gtest.h>
 #include <unicode/normalizer2.h>
@@ -11,6 +12,7 @@
 #include <unicode/utf8.h>
 
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -879,6 +881,88 @@ TEST(NormalizerPropertyTest, AgreesWithWholeTextIcuOracle) {
               Escape(Oracle(original, normalizer.options())))
         << "iteration " << iteration << " options " << normalizer.options().Bits() << " input "
         << Escape(original);
+  }
+}
+
+// NormalizeWords (with Tokenizer::HashWords) is the fingerprinting path: it must give exactly
+// Normalize()'s text and Tokenize()'s words and hashes.
+void ExpectWordsAgree(const Normalizer& normalizer, const Tokenizer& tokenizer,
+                      absl::string_view original, FoldedWords* words) {
+  const NormalizedText full = normalizer.Normalize(original);
+  std::vector<Token> tokens;
+  tokenizer.Tokenize(full, &tokens);
+  normalizer.NormalizeWords(original, words);
+  ASSERT_EQ(Escape(words->text), Escape(full.text));
+  std::vector<WordRange> expected;
+  for (const Token& token : tokens) expected.push_back({token.folded_begin, token.folded_end});
+  ASSERT_EQ(words->words.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    ASSERT_EQ(words->words[i], expected[i]) << "word " << i;
+  }
+  std::vector<uint64_t> hashes;
+  tokenizer.HashWords(*words, &hashes);
+  ASSERT_EQ(hashes.size(), tokens.size());
+  for (size_t i = 0; i < tokens.size(); ++i) ASSERT_EQ(hashes[i], tokens[i].hash) << "word " << i;
+}
+
+TEST(NormalizeWordsTest, KnownCases) {
+  const Normalizer normalizer;
+  const Tokenizer tokenizer;
+  FoldedWords words;
+  normalizer.NormalizeWords("وَقالَ الرَّئيسُ: «نَعَم» ١٢٣", &words);
+  EXPECT_EQ(words.text, "وقال الرييس: \"نعم\" 123");
+  ASSERT_EQ(words.words.size(), 4u);
+  EXPECT_EQ(words.text.substr(words.words[1].begin, words.words[1].end - words.words[1].begin),
+            "الرييس");
+  const char* const cases[] = {
+      "",                                      // nothing
+      "   ",                                   // no words
+      "\xD9",                                  // a lone lead byte
+      "كتب\xC0\x80كتب \xED\xA0\x80 \xE2\x82",  // invalid sequences of every length
+      "لا ﻻ ﷲ ﷺ ½ ㍱ ﬁ",                       // expansions, mixed word and non-word outputs
+      "e\u0301t\u00E9 ق\u0654",                // kept combining marks: the Normalize() path
+      "😀 𝐀𝐁 ab\U0001D400cd",                   // above U+FFFF
+      "a\0b\nc\td",                            // NUL and controls
+  };
+  for (const char* text : cases) {
+    SCOPED_TRACE(Escape(text));
+    ExpectWordsAgree(normalizer, tokenizer, absl::string_view(text, std::strlen(text)), &words);
+  }
+  ExpectWordsAgree(normalizer, tokenizer, absl::string_view("a\0b", 3), &words);
+}
+
+// Expansions (ﷺ is 3 bytes that fold to 33) far beyond the room made per chunk of input, at
+// every alignment with the chunks; run under AddressSanitizer in scripts/test.sh.
+TEST(NormalizeWordsTest, ExpansionsGrowTheOutput) {
+  const Normalizer normalizer;
+  const Tokenizer tokenizer;
+  FoldedWords words;
+  for (size_t prefix = 0; prefix < 8; ++prefix) {
+    std::string text(prefix, 'x');
+    for (int i = 0; i < 3000; ++i) text += i % 7 == 0 ? " ﷺ" : "ﷺ";
+    text += " ﻻ";
+    SCOPED_TRACE(prefix);
+    ExpectWordsAgree(normalizer, tokenizer, text, &words);
+  }
+}
+
+TEST(NormalizeWordsTest, AgreesWithNormalizeAndTokenizeOnRandomTexts) {
+  const uint64_t seed = naql::testing::TestSeed() + 3;
+  SCOPED_TRACE(absl::StrCat("NAQL_TEST_SEED=", seed - 3));
+  TextGenerator generator(seed);
+  const auto normalizers = SomeNormalizers(generator, 8);
+  TokenizerOptions no_clitics;
+  no_clitics.strip_clitics = false;
+  const Tokenizer tokenizers[] = {Tokenizer(), Tokenizer(no_clitics)};
+  FoldedWords words;  // reused, as the Fingerprinter does
+  for (int iteration = 0; iteration < 3000; ++iteration) {
+    const std::string original = generator.Next(iteration % 100 == 0 ? 3000 : 120);
+    const Normalizer& normalizer =
+        *normalizers[iteration % 2 == 0 ? 0 : generator.Uniform(normalizers.size())];
+    SCOPED_TRACE(absl::StrCat("iteration ", iteration, " options ", normalizer.options().Bits(),
+                              " input ", Escape(original)));
+    ExpectWordsAgree(normalizer, tokenizers[iteration % 3 == 0], original, &words);
+    if (::testing::Test::HasFatalFailure()) return;
   }
 }
 

@@ -1,6 +1,7 @@
 #include "naql/boilerplate.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -25,23 +26,25 @@ absl::Status BoilerplateOptions::Validate() const {
   return absl::OkStatus();
 }
 
-void FingerprintLines(absl::string_view original, absl::Span<const Token> tokens,
+void FingerprintLines(const FoldedWords& words, absl::Span<const uint64_t> word_hashes,
                       std::vector<LineFingerprint>* out) {
   out->clear();
+  const std::vector<WordRange>& ranges = words.words;
+  assert(word_hashes.size() == ranges.size());
+  const char* const text = words.text.data();
   size_t begin = 0;
-  while (begin < tokens.size()) {
+  while (begin < ranges.size()) {
     size_t end = begin + 1;
-    // The line goes on while no newline separates a token from the next one.
-    while (end < tokens.size()) {
-      const uint32_t gap_begin = tokens[end - 1].original.byte_end;
-      const uint32_t gap_end = tokens[end].original.byte_begin;
-      if (std::memchr(original.data() + gap_begin, '\n', gap_end - gap_begin) != nullptr) break;
+    // The line goes on while no newline separates a word from the next one.
+    while (end < ranges.size()) {
+      const uint32_t gap_begin = ranges[end - 1].end;
+      const uint32_t gap_end = ranges[end].begin;
+      if (std::memchr(text + gap_begin, '\n', gap_end - gap_begin) != nullptr) break;
       ++end;
     }
-    // A hash chain over the line's token hashes (the tokens are not contiguous in memory).
     uint64_t hash = kLineSeed;
     for (size_t i = begin; i < end; ++i) {
-      const uint64_t link[2] = {hash, tokens[i].hash};
+      const uint64_t link[2] = {hash, word_hashes[i]};
       hash = XXH3_64bits(link, sizeof(link));
     }
     out->push_back({hash, static_cast<uint32_t>(begin), static_cast<uint32_t>(end)});

@@ -42,12 +42,11 @@ Fingerprinter::Fingerprinter(const FingerprintOptions& options)
 
 void Fingerprinter::Fingerprint(absl::string_view text, FingerprintScratch* scratch,
                                 DocumentFingerprint* out) const {
-  normalizer_.Normalize(text, &scratch->folded);
-  tokenizer_.Tokenize(scratch->folded, &scratch->tokens);
-  TokenHashes(scratch->tokens, &scratch->token_hashes);
+  normalizer_.NormalizeWords(text, &scratch->words);
+  tokenizer_.HashWords(scratch->words, &scratch->token_hashes);
   HashShingles(scratch->token_hashes, options_.shingle.size, &scratch->shingles);
 
-  out->words = static_cast<uint32_t>(scratch->tokens.size());
+  out->words = static_cast<uint32_t>(scratch->token_hashes.size());
   out->signature.resize(options_.minhash.num_perm);
   minhasher_.Compute(scratch->shingles, absl::MakeSpan(out->signature));
   // A passage shorter than min_words is never reported, so a text shorter than that has none.

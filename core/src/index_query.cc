@@ -369,10 +369,10 @@ class IndexSearcher::Impl {
     return absl::OkStatus();
   }
 
-  // The lines of a text whose tokens are in `tokens`, keyed by LineKey(source, ·).
-  static void KeyedLines(absl::string_view text, absl::string_view source,
-                         absl::Span<const Token> tokens, std::vector<LineFingerprint>* lines) {
-    FingerprintLines(text, tokens, lines);
+  // The lines of a text just fingerprinted with `scratch`, keyed by LineKey(source, ·).
+  static void KeyedLines(absl::string_view source, const FingerprintScratch& scratch,
+                         std::vector<LineFingerprint>* lines) {
+    FingerprintLines(scratch.words, scratch.token_hashes, lines);
     for (LineFingerprint& line : *lines) line.hash = internal::LineKey(source, line.hash);
   }
 
@@ -410,7 +410,7 @@ class IndexSearcher::Impl {
                         absl::MakeSpan(batch.keys).subspan(i * bands, bands));
       }
       if (options_.remove_boilerplate) {
-        KeyedLines(docs[i].text, docs[i].meta.source, workers[w].scratch.tokens, &lines[i]);
+        KeyedLines(docs[i].meta.source, workers[w].scratch, &lines[i]);
         for (const LineFingerprint& line : lines[i]) q.line_keys.push_back(line.hash);
         std::sort(q.line_keys.begin(), q.line_keys.end());
         q.line_keys.erase(std::unique(q.line_keys.begin(), q.line_keys.end()), q.line_keys.end());
@@ -629,7 +629,7 @@ class IndexSearcher::Impl {
   absl::Status LoadedBoilerplate(const Batch& batch, size_t j, Worker* w) const {
     w->ranges.clear();
     if (!options_.remove_boilerplate) return absl::OkStatus();
-    KeyedLines(w->loaded.text, w->loaded.meta.source, w->scratch.tokens, &w->lines);
+    KeyedLines(w->loaded.meta.source, w->scratch, &w->lines);
     return BoilerplateRanges(
         w->lines, [&](uint64_t key) { return QueryLineCount(batch, j, key); }, &w->bucket,
         &w->ranges);
@@ -811,12 +811,9 @@ class IndexSearcher::Impl {
         ++stats->false_candidates;
         continue;
       }
-      // The candidate's analysis is what Fingerprint() just computed (Fingerprinter::Analyze
-      // would normalize and tokenize again), plus its quotations, which only flag spans: they are
+      // The candidate's analysis without its quotations, which only flag spans: they are
       // detected only once alignment has found a span, and VerifyPair runs again with them.
-      std::swap(w->other_text.folded, w->scratch.folded);
-      std::swap(w->other_text.tokens, w->scratch.tokens);
-      w->other_text.quotations.clear();
+      fingerprinter_.Analyze(w->loaded.text, {}, &w->other_text);
       if (!w->ranges.empty()) {
         MaskTokens(w->ranges, indexed, absl::MakeSpan(w->other_text.tokens));
       }

@@ -613,7 +613,7 @@ class IndexWriter::Impl {
     lines_.resize(docs.size());
     internal::ParallelFor(docs.size(), threads, [&](size_t i, unsigned worker) {
       fingerprinter_->Fingerprint(docs[i].text, &scratch_[worker], &fingerprints_[i]);
-      FingerprintLines(docs[i].text, scratch_[worker].tokens, &lines_[i]);
+      FingerprintLines(scratch_[worker].words, scratch_[worker].token_hashes, &lines_[i]);
     });
     for (size_t i = 0; i < docs.size(); ++i) {
       const Document& doc = docs[i];
@@ -755,7 +755,7 @@ class IndexWriter::Impl {
       lines_.resize(batch.size());
       internal::ParallelFor(batch.size(), options_.threads, [&](size_t i, unsigned worker) {
         fingerprinter_->Fingerprint(batch[i].text, &scratch_[worker], &fingerprints_[i]);
-        FingerprintLines(batch[i].text, scratch_[worker].tokens, &lines_[i]);
+        FingerprintLines(scratch_[worker].words, scratch_[worker].token_hashes, &lines_[i]);
       });
       for (size_t i = 0; i < batch.size(); ++i) {
         // Each document stays as it is: referenced when it has an origin, else stored.

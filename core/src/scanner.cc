@@ -218,7 +218,7 @@ class Scanner::Impl {
           if (options_.find_pairs) {
             fingerprinter_.Fingerprint(batch[i].text, &scratch[worker], &fingerprints[i]);
             if (options_.remove_boilerplate) {
-              FingerprintLines(batch[i].text, scratch[worker].tokens, &lines[i]);
+              FingerprintLines(scratch[worker].words, scratch[worker].token_hashes, &lines[i]);
             }
             if (!reader_->Rereadable(batch_locators[i].input)) {
               stored[i] = Compress(batch[i].text, zstd.Compression(worker));

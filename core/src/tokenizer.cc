@@ -1,10 +1,11 @@
 // The Tokenizer: one scan of the folded text.
 //
-// The folded text is valid UTF-8 (the Normalizer's guarantee), so the scan decodes it with the
-// shared decoder, classifies each code point with internal::IsWordChar (a bit set over the BMP),
-// and counts code points as it goes so that each word's folded code point range can be mapped to
-// the original text through the OffsetMap. The stem's hash is XXH3-64 with a fixed seed; XXH3's
-// output is specified and stable across versions and platforms, so hashes can be stored.
+// The folded text is valid UTF-8 (the Normalizer's guarantee), so the scan (internal::ForEachWord,
+// which the Normalizer's NormalizeWords shares) decodes it, classifies each code point with
+// internal::IsWordChar (a bit set over the BMP), and counts code points as it goes so that each
+// word's folded code point range can be mapped to the original text through the OffsetMap. The
+// stem's hash is XXH3-64 with a fixed seed; XXH3's output is specified and stable across versions
+// and platforms, so hashes can be stored.
 //
 // Clitic stripping works on folded bytes. After folding, the letters involved are all two-byte
 // UTF-8 sequences (ا U+0627, ل U+0644, و U+0648, ف U+0641, ب U+0628, ك U+0643), so the prefixes
@@ -78,56 +79,36 @@ size_t CliticLength(absl::string_view word) {
 
 Tokenizer::Tokenizer(const TokenizerOptions& options) : options_(options) {}
 
+size_t Tokenizer::StemOffset(absl::string_view folded_word) const {
+  return options_.strip_clitics ? CliticLength(folded_word) : 0;
+}
+
 uint64_t Tokenizer::HashWord(absl::string_view folded_word) const {
   return XXH3_64bits_withSeed(folded_word.data(), folded_word.size(), kTokenHashSeed);
 }
 
 void Tokenizer::Tokenize(const NormalizedText& text, std::vector<Token>* tokens) const {
   tokens->clear();
-  const char* const data = text.text.data();
-  const size_t n = text.text.size();
-  assert(text.map.size() >= (n + 3) / 4 && text.map.size() <= n);  // one entry per code point
-  const uint64_t* const word_bits = internal::WordCharBmpBits();
+  assert(text.map.size() >= (text.text.size() + 3) / 4 && text.map.size() <= text.text.size());
+  internal::ForEachWord(text.text, [&](size_t begin_byte, size_t end_byte, uint32_t begin_cp,
+                                       uint32_t end_cp) {
+    AppendToken(text, begin_byte, end_byte, begin_cp, end_cp, tokens);
+  });
+}
 
-  size_t i = 0;     // byte in the folded text
-  uint32_t cp = 0;  // code point in the folded text
-  bool in_word = false;
-  size_t word_byte = 0;  // start of the current word
-  uint32_t word_cp = 0;
-  while (i < n) {
-    // ASCII and two-byte sequences take a well-predicted branch (see normalizer.cc); valid
-    // UTF-8 by contract, so a two-byte lead has its continuation byte.
-    const unsigned lead = static_cast<unsigned char>(data[i]);
-    const unsigned next = i + 1 < n ? static_cast<unsigned char>(data[i + 1]) : 0;
-    const bool two = lead - 0xC2u <= 0xDFu - 0xC2u;
-    char32_t c;
-    size_t length;
-    if (lead < 0x80 || two) [[likely]] {
-      c = two ? ((lead & 0x1Fu) << 6) | (next & 0x3Fu) : lead;
-      length = two ? 2 : 1;
-    } else {
-      length = internal::DecodeUtf8(data + i, n - i, &c);
-    }
-    const bool word_char = internal::IsWordChar(word_bits, c);
-    if (word_char != in_word) {
-      if (word_char) {
-        word_byte = i;
-        word_cp = cp;
-      } else {
-        AppendToken(text, word_byte, i, word_cp, cp, tokens);
-      }
-      in_word = word_char;
-    }
-    i += length;
-    ++cp;
+void Tokenizer::HashWords(const FoldedWords& words, std::vector<uint64_t>* hashes) const {
+  hashes->resize(words.words.size());
+  uint64_t* out = hashes->data();
+  for (const WordRange& range : words.words) {
+    const absl::string_view word(words.text.data() + range.begin, range.end - range.begin);
+    *out++ = HashWord(word.substr(StemOffset(word)));
   }
-  if (in_word) AppendToken(text, word_byte, n, word_cp, cp, tokens);
 }
 
 void Tokenizer::AppendToken(const NormalizedText& text, size_t begin_byte, size_t end_byte,
                             uint32_t begin_cp, uint32_t end_cp, std::vector<Token>* tokens) const {
   const absl::string_view word(text.text.data() + begin_byte, end_byte - begin_byte);
-  const size_t clitic = options_.strip_clitics ? CliticLength(word) : 0;
+  const size_t clitic = StemOffset(word);
   // Fields are written in place: assembling a Token on the stack and copying it made the copy
   // read 16-byte words that were just written in 4- and 8-byte pieces, a store-forwarding stall
   // that cost about a third of the tokenizer's time (bench/normalizer_benchmark.cc).

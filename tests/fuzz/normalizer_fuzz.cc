@@ -9,7 +9,8 @@
 //   * the folded text is valid UTF-8 and the map has one entry per folded code point;
 //   * map entries are monotone, start on code point boundaries of the original, and agree on
 //     bytes and code points; the last source ends at the end of the original;
-//   * tokens are in order, inside the folded text, and their spans inside the original.
+//   * tokens are in order, inside the folded text, and their spans inside the original;
+//   * NormalizeWords + HashWords (the fingerprinting pass) give the same text, words and hashes.
 
 #include <cstddef>
 #include <cstdint>
@@ -115,6 +116,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           "span inside the original");
     Check(cp_at_byte[token.original.byte_end] == token.original.cp_end, "span code points agree");
     previous_end = token.folded_end;
+  }
+
+  // The fingerprinting pass gives the same text, words and hashes.
+  naql::FoldedWords words;
+  NormalizerFor(selector).NormalizeWords(original, &words);
+  Check(words.text == out.text, "NormalizeWords text is Normalize text");
+  Check(words.words.size() == tokens.size(), "NormalizeWords has the tokens' words");
+  std::vector<uint64_t> hashes;
+  naql::Tokenizer(tokenizer_options).HashWords(words, &hashes);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    Check(words.words[i].begin == tokens[i].folded_begin &&
+              words.words[i].end == tokens[i].folded_end,
+          "NormalizeWords word is the token's word");
+    Check(hashes[i] == tokens[i].hash, "HashWords hash is the token's hash");
   }
   return 0;
 }

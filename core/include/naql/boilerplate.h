@@ -4,16 +4,18 @@
 // أيضا" link blocks, "logo", "Top". Two unrelated articles of one site share those lines, and a
 // reuse detector that counts them reports the site, not the story. The BoilerplateDetector counts,
 // for each source (DocumentMeta::source; articles without one form one source), in how many
-// distinct articles each line occurs — a line being the words between two newlines of the
-// original text, compared by their token hashes, so spelling folds and punctuation do not matter.
-// A line found in at least `min_docs` articles of the same source is boilerplate: the scanner
-// drops its passage fingerprints and masks its words before alignment, so it never makes or joins
-// a span. Syndicated copies are unaffected: the same story in several outlets is several sources.
+// distinct articles each line occurs — a line being the words between two newlines of the folded
+// text (each newline of the original stays one), compared by their token hashes, so spelling
+// folds and punctuation do not matter. A line found in at least `min_docs` articles of the same
+// source is boilerplate: the scanner drops its passage fingerprints and masks its words before
+// alignment, so it never makes or joins a span. Syndicated copies are unaffected: the same story
+// in several outlets is several sources.
 //
 // Example:
 //   naql::BoilerplateDetector detector(naql::BoilerplateOptions{});
 //   std::vector<naql::LineFingerprint> lines;
-//   naql::FingerprintLines(text, tokens, &lines);
+//   fingerprinter.Fingerprint(text, &scratch, &fingerprint);
+//   naql::FingerprintLines(scratch.words, scratch.token_hashes, &lines);
 //   detector.Add("okaz", lines);                // every article, then
 //   detector.Build();
 //   std::vector<naql::TokenRange> chrome;
@@ -56,10 +58,12 @@ struct TokenRange {
   uint32_t end = 0;
 };
 
-// Writes (clearing `out`) the lines of an article: `tokens` must come from `original` (their
-// original byte spans are used to find the newlines between them). Lines without words are left
-// out. The hash is XXH3-64 of the lines' token hashes, so it is deterministic across runs.
-void FingerprintLines(absl::string_view original, absl::Span<const Token> tokens,
+// Writes (clearing `out`) the lines of an article from its folded words and their token hashes
+// (word_hashes[i] of words.words[i], Tokenizer::HashWords), as Fingerprinter::Fingerprint leaves
+// them in FingerprintScratch. Token ranges count words, which are the tokens of
+// Tokenizer::Tokenize. Lines without words are left out. The hash is XXH3-64 of the lines' token
+// hashes, so it is deterministic across runs.
+void FingerprintLines(const FoldedWords& words, absl::Span<const uint64_t> word_hashes,
                       std::vector<LineFingerprint>* out);
 
 class BoilerplateDetector {

@@ -3,7 +3,9 @@
 // The Fingerprinter owns the configured Normalizer, Tokenizer and MinHasher and turns an article's
 // original text into what the indexes need: its word count, its MinHash signature (whole-article
 // resemblance, for LSH) and its winnowed passage fingerprints (shared passages of min_words words,
-// for the passage index). Analyze() keeps the folded text and tokens instead, for alignment.
+// for the passage index). Fingerprint() needs no original offsets: it folds the text and cuts its
+// words in one pass without the offset map (Normalizer::NormalizeWords) and hashes the words as
+// Tokenize() would. Analyze() keeps the folded text, its map and the tokens instead, for alignment.
 //
 // Example:
 //   naql::Fingerprinter fingerprinter(naql::FingerprintOptions{});
@@ -72,9 +74,8 @@ struct DocumentFingerprint {
 
 // Reusable buffers for Fingerprint(); one per thread.
 struct FingerprintScratch {
-  NormalizedText folded;
-  std::vector<Token> tokens;
-  std::vector<uint64_t> token_hashes;
+  FoldedWords words;                  // the folded text and its words (no offset map)
+  std::vector<uint64_t> token_hashes;  // one per word: the hashes of Tokenizer::Tokenize
   std::vector<uint64_t> shingles;
   std::vector<uint64_t> passage_shingles;  // when the passage shingle size differs
 };

@@ -74,8 +74,17 @@ class Tokenizer {
   // `tokens`' capacity.
   void Tokenize(const NormalizedText& text, std::vector<Token>* tokens) const;
 
+  // The hashes Tokenize() gives the words of `words` (Normalizer::NormalizeWords), in order:
+  // hashes[i] is the hash of the token of words.words[i]. For fingerprinting, which needs only the
+  // hashes. Reuses `hashes`' capacity.
+  void HashWords(const FoldedWords& words, std::vector<uint64_t>* hashes) const;
+
   // The hash Tokenize() gives a word whose folded letters are `word` (after clitic stripping).
   uint64_t HashWord(absl::string_view folded_word) const;
+
+  // Bytes of the clitic that Tokenize() strips from the front of folded word `folded_word`
+  // (0 when none is, or when strip_clitics is off).
+  size_t StemOffset(absl::string_view folded_word) const;
 
  private:
   // Appends the token of the word at folded bytes [begin_byte, end_byte), code points
