@@ -260,6 +260,9 @@ int main(int argc, char** argv) {
     auto writer = naql::IndexWriter::Create(dir, *params, write);
     if (!writer.ok()) Fail(std::string(writer.status().message()));
     naql::AddStats added;
+    uint64_t archive_bytes = 0;
+    for (const naql::Document& doc : archive) archive_bytes += doc.text.size();
+    (*writer)->ExpectTextBytes(archive_bytes);
     for (size_t begin = 0; begin < archive.size(); begin += 512) {
       const size_t n = std::min<size_t>(512, archive.size() - begin);
       if (absl::Status status = (*writer)->AddBatch(archive.subspan(begin, n), &added);

@@ -188,6 +188,7 @@ int AddInputs(IndexFlags& flags, IndexWriter* writer, Diagnostics& diagnostics, 
                                        "\" is already in the index: skipped (--replace replaces "
                                        "it)"));
     };
+    writer->ExpectTextBytes((*reader)->total_bytes());
     std::vector<Document> batch;
     bool more = true;
     while (more) {

@@ -83,10 +83,12 @@ class SegmentBuilder {
   absl::Status Add(const Document& doc, const DocumentFingerprint& fp,
                    absl::Span<const LineFingerprint> lines, bool reference = false);
 
+  // Sizes the tables for about `text_bytes` more bytes of article text (a hint; see
+  // IndexWriter::ExpectTextBytes).
+  void Reserve(uint64_t text_bytes);
+
   uint32_t num_docs() const { return static_cast<uint32_t>(record_offsets_.size()); }
   uint64_t text_bytes() const { return text_bytes_; }
-  // Bytes held (records and tables), to bound a segment's memory.
-  uint64_t memory_bytes() const;
 
   // Encodes the segment file and empties the builder.
   std::string Finish(uint64_t segment_number);

@@ -700,7 +700,12 @@ class IndexWriter::Impl {
     return absl::OkStatus();
   }
 
+  void ExpectTextBytes(uint64_t text_bytes) {
+    builder_->Reserve(std::min(text_bytes, options_.max_segment_bytes));
+  }
+
   absl::Status Add(DocumentReader* reader, AddStats* stats, const DuplicateCallback& on_duplicate) {
+    ExpectTextBytes(reader->total_bytes());
     std::vector<Document> batch;
     bool more = true;
     while (more) {
@@ -946,6 +951,7 @@ absl::Status IndexWriter::AddBatch(absl::Span<const Document> docs, AddStats* st
   return impl_->AddBatch(docs, stats, on_duplicate);
 }
 absl::Status IndexWriter::Commit(AddStats* stats) { return impl_->Commit(stats); }
+void IndexWriter::ExpectTextBytes(uint64_t text_bytes) { impl_->ExpectTextBytes(text_bytes); }
 absl::Status IndexWriter::Add(DocumentReader* reader, AddStats* stats,
                               const DuplicateCallback& on_duplicate) {
   return impl_->Add(reader, stats, on_duplicate);
