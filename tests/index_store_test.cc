@@ -413,6 +413,29 @@ TEST(IndexStoreTest, CreateAddReopenFindLoad) {
   EXPECT_FALSE(missing->has_value());
 }
 
+// ExpectTextBytes only sizes the builder's tables: whatever the hint (none, too small, far too
+// large), the segments written are the same bytes.
+TEST(IndexStoreTest, SizeHintsDoNotChangeTheSegments) {
+  ScratchDir scratch;
+  const std::vector<Document> docs = Corpus(12, 40);
+  uint64_t text = 0;
+  for (const Document& doc : docs) text += doc.text.size();
+  std::vector<std::string> segments;
+  for (const uint64_t hint : {uint64_t{0}, uint64_t{1}, text / 3, text, uint64_t{64} << 20}) {
+    const std::string dir = scratch.Sub(absl::StrCat("index-", segments.size()));
+    auto writer = IndexWriter::Create(dir, DefaultParams(), SmallBlocks());
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    if (hint != 0) (*writer)->ExpectTextBytes(hint);
+    AddStats stats;
+    ASSERT_TRUE((*writer)->AddBatch(docs, &stats).ok());
+    ASSERT_TRUE((*writer)->Commit(&stats).ok());
+    writer->reset();
+    segments.push_back(ReadFile(dir + "/" + internal::SegmentFileName(1)));
+    ASSERT_FALSE(segments.back().empty());
+    EXPECT_EQ(segments.back(), segments.front()) << "hint " << hint;
+  }
+}
+
 TEST(IndexStoreTest, EmptyDocumentsAndEmptyIndex) {
   ScratchDir scratch;
   const std::string dir = scratch.Sub("index");
