@@ -701,7 +701,11 @@ class IndexWriter::Impl {
   }
 
   void ExpectTextBytes(uint64_t text_bytes) {
-    builder_->Reserve(std::min(text_bytes, options_.max_segment_bytes));
+    // Reservations are address space, but a machine that does not overcommit memory counts
+    // them: at most an eighth of the physical memory is asked for.
+    const uint64_t physical = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                              static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    builder_->Reserve(std::min({text_bytes, options_.max_segment_bytes, physical / 8}));
   }
 
   absl::Status Add(DocumentReader* reader, AddStats* stats, const DuplicateCallback& on_duplicate) {

@@ -224,9 +224,9 @@ class IndexWriter {
                         const DuplicateCallback& on_duplicate = nullptr);
 
   // A hint: about `text_bytes` bytes of article text are coming (e.g. the size of the input
-  // files). The segment being built sizes its tables for them (up to max_segment_bytes) instead
-  // of growing them step by step, which copies them and, on a large crawl, took a third of the
-  // build's time. Add(reader) gives the hint itself.
+  // files). The segment being built sizes its tables for them (up to max_segment_bytes and an
+  // eighth of the physical memory) instead of growing them step by step, which copies them and,
+  // on a large crawl, took a third of the build's time. Add(reader) gives the hint itself.
   void ExpectTextBytes(uint64_t text_bytes);
 
   // Publishes the documents added since the last publication as one segment (nothing when there
