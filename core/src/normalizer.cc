@@ -344,13 +344,22 @@ NormalizedText Normalizer::Normalize(absl::string_view original) const {
   return out;
 }
 
-void Normalizer::Table::Pass::Reserve(size_t bytes, size_t code_points) {
-  std::string& text = out->text;
-  if (o + bytes > text_limit) {
-    text.resize(std::max(text.size() * 2, o + bytes + kMaxEntryBytes));
-    text_data = text.data();
-    text_limit = text.size() - kMaxEntryBytes;
+namespace {
+
+// Makes room in the folded text `text` for `bytes` more bytes after the first `o` beyond the
+// slack of kMaxEntryBytes, doubling it when it grows; *data and *limit follow it.
+void ReserveText(size_t o, size_t bytes, std::string* text, char** data, size_t* limit) {
+  if (o + bytes > *limit) {
+    text->resize(std::max(text->size() * 2, o + bytes + kMaxEntryBytes));
+    *data = text->data();
+    *limit = text->size() - kMaxEntryBytes;
   }
+}
+
+}  // namespace
+
+void Normalizer::Table::Pass::Reserve(size_t bytes, size_t code_points) {
+  ReserveText(o, bytes, &out->text, &text_data, &text_limit);
   std::vector<uint32_t>& byte_begin = out->map.byte_begin_;
   std::vector<uint32_t>& cp_begin = out->map.cp_begin_;
   if (m + code_points > map_limit) {
@@ -548,12 +557,7 @@ NAQL_NO_SLP_VECTORIZE void Normalizer::Normalize(absl::string_view original,
 // per output code point, so the room made for the text per chunk of input is enough for them too.
 
 void Normalizer::Table::WordsPass::Reserve(size_t bytes) {
-  std::string& text = out->text;
-  if (o + bytes > text_limit) {
-    text.resize(std::max(text.size() * 2, o + bytes + kMaxEntryBytes));
-    text_data = text.data();
-    text_limit = text.size() - kMaxEntryBytes;
-  }
+  ReserveText(o, bytes, &out->text, &text_data, &text_limit);
   std::vector<uint32_t>& boundaries = out->boundaries;
   if (b + bytes + 1 > boundaries.size()) {
     boundaries.resize(std::max(boundaries.size() * 2, b + bytes + 1));
