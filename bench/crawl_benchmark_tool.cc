@@ -960,8 +960,8 @@ int main(int argc, char** argv) {
               "per CPU-second; target >= %.0f: %s (wall), %s (CPU)\n",
               flags.repeat, fp_mbps, fp_cpu_mbps, kTargetFingerprintMBps,
               Check(fp_mbps >= kTargetFingerprintMBps), Check(fp_cpu_mbps >= kTargetFingerprintMBps));
-  std::printf("  memory         peak RSS of one scan in a fresh process %.1f MB = %.0f bytes/article, "
-              "%.2f × the input; target <= %.2f: %s\n",
+  std::printf("  memory         peak RSS of one scan in a fresh process %.1f MB = %.0f "
+              "bytes/article, %.2f × the input; target <= %.2f: %s\n",
               peak_rss / 1e6, static_cast<double>(peak_rss) / n, peak_rss / 1e6 / mb,
               kTargetMemoryShare, Check(peak_rss / 1e6 <= kTargetMemoryShare * mb));
   std::printf("                 this process: baseline %.1f MB, peak %.1f MB after all its scans\n",

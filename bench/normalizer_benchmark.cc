@@ -1,4 +1,5 @@
-// Benchmarks of the Normalizer, the Tokenizer and the whole Fingerprinter (bytes/s of original UTF-8 on one core).
+// Benchmarks of the Normalizer, the Tokenizer and the whole Fingerprinter (bytes/s of original
+// UTF-8 on one core).
 //
 // Inputs:
 //   * seeds: the five real Arabic articles of fixtures/seeds/ (≈24 KB), one Normalize + Tokenize
