@@ -322,6 +322,22 @@ TEST(QuoteDetectorTest, ReportedSpeechNeedsAVerbAndANearbyColon) {
   // The colon must be in the same sentence, and a clock time is no colon.
   EXPECT_EQ(Quotes("وقال إنه سيأتي. ملاحظة: الوضع مستقر تماما في العاصمة."), Strings{});
   EXPECT_EQ(Quotes("وقال إن الاجتماع في 10:30 صباحا مع الوزير الجديد."), Strings{});
+  // Eight words between them: near enough (the boundary of the default).
+  EXPECT_EQ(Quotes("وقال أ ب ت ث ج ح خ د: الوضع مستقر تماما في العاصمة."),
+            Strings{"الوضع مستقر تماما في العاصمة"});
+  // A clock time between the verb and the colon is stepped over.
+  EXPECT_EQ(Quotes("وقال في الساعة 10:30 للصحفيين: الوضع مستقر تماما في العاصمة."),
+            Strings{"الوضع مستقر تماما في العاصمة"});
+  // Only the first colon after the verb introduces speech; a later one in the speech does not
+  // start another.
+  EXPECT_EQ(Quotes("وقال أمرين: أولا ثم ثانيا: الوضع مستقر تماما في العاصمة."),
+            Strings{"أولا ثم ثانيا: الوضع مستقر تماما في العاصمة"});
+  EXPECT_EQ(Quotes("ملاحظة: قال أمرين ثم: الوضع مستقر تماما في العاصمة."),
+            Strings{"الوضع مستقر تماما في العاصمة"});
+  // The verb on the line before the colon, or no word at all before the colon.
+  EXPECT_EQ(Quotes("وقال\nملاحظة: الوضع مستقر تماما في العاصمة."), Strings{});
+  EXPECT_EQ(Quotes(": الوضع مستقر تماما في العاصمة."), Strings{});
+  EXPECT_EQ(Quotes("  : الوضع مستقر تماما في العاصمة."), Strings{});
   // Disabled.
   QuoteDetectorOptions off;
   off.reported_speech = false;

@@ -38,6 +38,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "arabic_folds.h"
+#include "lcs.h"
 #include "naql/status.h"
 #include "parallel.h"
 #include "utf8.h"
@@ -139,38 +140,42 @@ struct Decoded {
   std::vector<uint32_t> bytes;        // bytes[i]: byte offset of code point i; bytes[n] = size
   std::vector<uint32_t> word_starts;  // word_starts[i]: words starting in [0, i); size n + 1
   std::vector<uint8_t> is_word;       // IsWordChar per code point
+  std::vector<uint32_t> colons;       // code point indices of the colons (IsColon), ascending
 
   size_t size() const { return cps.size(); }
 
   void Decode(absl::string_view text) {
-    cps.clear();
-    bytes.clear();
-    word_starts.clear();
-    is_word.clear();
-    cps.reserve(text.size());
-    bytes.reserve(text.size() + 1);
-    size_t i = 0;
-    while (i < text.size()) {
-      char32_t c;
-      const size_t length = internal::DecodeUtf8(text.data() + i, text.size() - i, &c);
-      cps.push_back(c);
-      bytes.push_back(static_cast<uint32_t>(i));
-      i += length;
-    }
-    bytes.push_back(static_cast<uint32_t>(text.size()));
-    const size_t n = cps.size();
-    is_word.resize(n);
-    word_starts.resize(n + 1);
+    // Sized for the worst case (one code point per byte) and cut to size after: the buffers are
+    // reused between calls, so resizing them costs nothing in steady state.
+    const size_t size = text.size();
+    cps.resize(size);
+    bytes.resize(size + 1);
+    is_word.resize(size);
+    word_starts.resize(size + 1);
+    colons.clear();
+    const uint64_t* const word_bits = internal::WordCharBmpBits();
     uint32_t count = 0;
     bool previous = false;
-    for (size_t k = 0; k < n; ++k) {
-      word_starts[k] = count;
-      const bool word = cps[k] != internal::kReplacementCharacter && internal::IsWordChar(cps[k]);
+    size_t k = 0;
+    for (size_t i = 0; i < size; ++k) {
+      char32_t c;
+      const size_t length = internal::DecodeUtf8Fast(text.data(), i, size, &c);
+      const bool word = c != internal::kReplacementCharacter && internal::IsWordChar(word_bits, c);
+      cps[k] = c;
+      bytes[k] = static_cast<uint32_t>(i);
       is_word[k] = word;
-      if (word && !previous) ++count;
+      word_starts[k] = count;
+      count += word && !previous;
       previous = word;
+      if (IsColon(c)) [[unlikely]] colons.push_back(static_cast<uint32_t>(k));
+      i += length;
     }
-    word_starts[n] = count;
+    bytes[k] = static_cast<uint32_t>(size);
+    word_starts[k] = count;
+    cps.resize(k);
+    bytes.resize(k + 1);
+    is_word.resize(k);
+    word_starts.resize(k + 1);
   }
 
   // Words (maximal runs of word characters) that intersect [begin, end).
@@ -278,6 +283,12 @@ void MatchMarks(const Decoded& text, std::vector<MarkPair>* pairs) {
 
   for (size_t i = 0; i < n; ++i) {
     const char32_t c = text.cps[i];
+    // Fast path for the bulk of the text: ASCII after '"' and the Arabic block hold no mark, space,
+    // line break or invisible control.
+    if ((c > kStraightDouble && c < 0x7F) || (c >= 0x0600 && c <= 0x06FF)) {
+      line_has_content = true;
+      continue;
+    }
     if (c == kParagraphSeparator) {
       stack.clear();
       ++line;
@@ -616,54 +627,53 @@ void QuoteDetector::Detect(absl::string_view original, std::vector<Quotation>* o
   }
 
   if (options_.reported_speech) {
-    // open index → position in `outer`, walked in step with the scans below (both move forward).
+    // open index → position in `outer`, walked in step with the scan after a colon (both move
+    // forward).
     auto pair_opening_at = [&outer](size_t index, size_t* cursor) -> const MarkPair* {
       while (*cursor < outer.size() && outer[*cursor].open < index) ++*cursor;
       if (*cursor < outer.size() && outer[*cursor].open == index) return &outer[*cursor];
       return nullptr;
     };
-    size_t verb_cursor = 0;
-    size_t last_start = 0;  // reported speech already found from this colon
-    bool have_last = false;
-    for (size_t i = 0; i < n;) {
-      if (!text.is_word[i]) {
-        ++i;
-        continue;
-      }
-      size_t word_end = i;
-      while (word_end < n && text.is_word[word_end]) ++word_end;
-      char buffer[kMaxVerbBytes];
-      size_t size = 0;
-      const bool verb = MayBeVerb(text.cps.data() + i, text.cps.data() + word_end) &&
-                        FoldWord(text.cps.data() + i, text.cps.data() + word_end, buffer, &size) &&
-                        MatchVerb(verbs_, absl::string_view(buffer, size));
-      i = word_end;
-      if (!verb) continue;
-      // Pairs that close before this verb can be skipped from now on.
-      while (verb_cursor < outer.size() && outer[verb_cursor].close < word_end) ++verb_cursor;
-
-      // Look for the colon: same sentence, same line, few words.
-      size_t colon = n;
-      uint32_t words = 0;
-      for (size_t k = word_end; k < n; ++k) {
-        const char32_t c = text.cps[k];
-        if (IsNewline(c) || c == kParagraphSeparator || EndsSentence(text, k)) break;
-        if (IsColon(c)) {
-          if (IsDigit(text.Before(k)) && IsDigit(text.After(k))) continue;  // 10:30
-          colon = k;
-          break;
+    // True when a verb of saying precedes the colon at index `colon` in the same sentence and line
+    // with at most max_words_before_colon words between them, and no other colon (one that is not
+    // in a time such as 10:30) between them: the first such colon after a verb is the one that
+    // introduces its speech. Verbs are looked for only before colons, walking back from each, so
+    // the cost is in the few words before the colons, not in every word of the text (the walks
+    // stop at the previous colon, so together they read the text at most once).
+    auto after_verb_of_saying = [&](size_t colon) {
+      size_t k = colon;
+      for (uint32_t words = 0; words <= options_.max_words_before_colon; ++words) {
+        for (; k > 0 && !text.is_word[k - 1]; --k) {  // the gap before the next word back
+          const size_t x = k - 1;
+          const char32_t c = text.cps[x];
+          if (IsNewline(c) || c == kParagraphSeparator || EndsSentence(text, x)) return false;
+          if (IsColon(c) && !(IsDigit(text.Before(x)) && IsDigit(text.After(x)))) return false;
         }
-        if (text.is_word[k] && !text.is_word[k - 1]) {
-          if (++words > options_.max_words_before_colon) break;
+        if (k == 0) return false;
+        const size_t word_end = k;
+        while (k > 0 && text.is_word[k - 1]) --k;
+        const char32_t* const begin = text.cps.data() + k;
+        const char32_t* const end = text.cps.data() + word_end;
+        char buffer[kMaxVerbBytes];
+        size_t size = 0;
+        if (MayBeVerb(begin, end) && FoldWord(begin, end, buffer, &size) &&
+            MatchVerb(verbs_, absl::string_view(buffer, size))) {
+          return true;
         }
       }
-      if (colon == n) continue;
+      return false;
+    };
+    for (const uint32_t colon : text.colons) {
+      if (IsDigit(text.Before(colon)) && IsDigit(text.After(colon))) continue;  // 10:30
+      if (!after_verb_of_saying(colon)) continue;
 
       size_t start = colon + 1;
       while (start < n && (IsSpace(text.cps[start]) || IsInvisible(text.cps[start]))) ++start;
       if (start >= n) continue;
-      if (have_last && start == last_start) continue;  // two verbs before one colon
-      size_t cursor = verb_cursor;
+      size_t cursor = static_cast<size_t>(
+          std::partition_point(outer.begin(), outer.end(),
+                               [start](const MarkPair& pair) { return pair.open < start; }) -
+          outer.begin());
       if (pair_opening_at(start, &cursor) != nullptr) continue;  // «…» right after the colon
       if (FamilyOf(text.cps[start]) != Family::kNone) {
         // An unmatched mark: the quotation is the sentence after it.
@@ -701,15 +711,14 @@ void QuoteDetector::Detect(absl::string_view original, std::vector<Quotation>* o
         candidates.push_back(Candidate{static_cast<uint32_t>(start), static_cast<uint32_t>(end),
                                        quote_words, Quotation::Kind::kReported});
       }
-      last_start = start;
-      have_last = true;
     }
   }
 
   // Outermost wins; the result is ordered and disjoint.
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& x, const Candidate& y) {
     if (x.begin != y.begin) return x.begin < y.begin;
-    return x.end > y.end;
+    if (x.end != y.end) return x.end > y.end;
+    return x.kind < y.kind;
   });
   uint32_t last_end = 0;
   for (const Candidate& candidate : candidates) {
@@ -798,7 +807,8 @@ uint32_t StemLetters(const NormalizedText& text, const Token& token) {
 struct LoadedQuote {
   NormalizedText text;  // only `text.text` is filled (the aligner and TokenSimilarity use no map)
   std::vector<Token> tokens;
-  std::vector<uint32_t> letters;  // StemLetters per token
+  std::vector<uint64_t> hashes;   // the tokens' hashes
+  std::vector<uint32_t> letters;  // StemLetters per token (at most 255)
 };
 
 // Reusable buffers of CommonWords.
@@ -825,7 +835,8 @@ bool MayBeVariants(uint32_t la, uint32_t lb, const AlignerOptions& options) {
 }
 
 // Length of the longest common subsequence of two token sequences under `same(i, j)`: the
-// textbook O(nm) dynamic programming over two rows.
+// textbook O(nm) dynamic programming over two rows. (For equal hashes alone, the bit-parallel
+// internal::LcsLength is faster; spelling variants are not an equivalence it can encode.)
 template <typename Same>
 uint32_t Lcs(uint32_t n, uint32_t m, Same same, CommonWordsScratch* s) {
   s->previous.assign(m + 1, 0);
@@ -861,12 +872,12 @@ void MarkAlone(const LoadedQuote& x, const LoadedQuote& y, CommonWordsScratch* s
 // leave the similarity 2 · common / (n + m) below `target` but at least half of it (so that
 // a few respelled words can matter), and only between words that have no equal partner in the
 // other quotation: this keeps the costly stem comparisons to the few edited words.
-uint32_t CommonWords(const LoadedQuote& a, const LoadedQuote& b, const AlignerOptions& options,
-                     double target, CommonWordsScratch* s) {
+// `b_pattern` holds b's hashes (LcsPattern::Assign).
+uint32_t CommonWords(const LoadedQuote& a, const LoadedQuote& b, internal::LcsPattern* b_pattern,
+                     const AlignerOptions& options, double target, CommonWordsScratch* s) {
   const uint32_t n = static_cast<uint32_t>(a.tokens.size());
   const uint32_t m = static_cast<uint32_t>(b.tokens.size());
-  const uint32_t exact = Lcs(
-      n, m, [&](uint32_t i, uint32_t j) { return a.tokens[i].hash == b.tokens[j].hash; }, s);
+  const uint32_t exact = b_pattern->Length(a.hashes);
   const double similarity = 2.0 * exact / (n + m);
   if (similarity >= target || similarity < target / 2 || options.fuzzy_min_letters == 0) {
     return exact;
@@ -1006,9 +1017,12 @@ void QuoteClusterer::AddPrepared(uint32_t doc, absl::Span<const PreparedQuotatio
       variant.text_size = static_cast<uint32_t>(quote.folded.text.size());
       for (const Token& token : quote.tokens) {
         const uint32_t length = std::min<uint32_t>(token.folded_end - token.folded_begin, 0xFFFF);
-        const uint32_t clitic = std::min<uint32_t>(token.stem_begin - token.folded_begin, length);
+        const uint32_t clitic =
+            std::min<uint32_t>({token.stem_begin - token.folded_begin, length, 0xFF});
+        const uint32_t letters = std::min<uint32_t>(StemLetters(quote.folded, token), 0xFF);
         tokens_.push_back(StoredToken{token.hash, token.folded_begin,
-                                      static_cast<uint16_t>(length), static_cast<uint16_t>(clitic)});
+                                      static_cast<uint16_t>(length), static_cast<uint8_t>(clitic),
+                                      static_cast<uint8_t>(letters)});
       }
       texts_ += quote.folded.text;
       variant_index = static_cast<uint32_t>(variants_.size());
@@ -1113,6 +1127,7 @@ std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
     std::vector<uint32_t> shared;  // per variant: bigrams shared with the current one
     std::vector<uint32_t> touched;
     LoadedQuote quote_u, quote_v;
+    internal::LcsPattern pattern_v;  // quote_v's hashes
     CommonWordsScratch common_scratch;
     std::vector<Span> spans;
     AlignScratch scratch;
@@ -1121,6 +1136,7 @@ std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
     const Variant& variant = variants_[v];
     quote->text.text.assign(texts_, variant.text_begin, variant.text_size);
     quote->tokens.resize(variant.token_count);
+    quote->hashes.resize(variant.token_count);
     quote->letters.resize(variant.token_count);
     for (uint32_t t = 0; t < variant.token_count; ++t) {
       const StoredToken& stored = tokens_[variant.token_begin + t];
@@ -1130,7 +1146,8 @@ std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
       token.folded_begin = stored.folded_begin;
       token.stem_begin = stored.folded_begin + stored.clitic;
       token.folded_end = stored.folded_begin + stored.length;
-      quote->letters[t] = StemLetters(quote->text, token);
+      quote->hashes[t] = stored.hash;
+      quote->letters[t] = stored.letters;
     }
   };
   const AlignerOptions& aligner_options = aligner_.options();
@@ -1166,12 +1183,13 @@ std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
       if (!may_be_similar && !may_contain) continue;
       if (!loaded_v) {
         load(v, &w->quote_v);
+        w->pattern_v.Assign(w->quote_v.hashes);
         loaded_v = true;
       }
       load(u, &w->quote_u);
       bool same = false;
       if (may_be_similar) {
-        const uint32_t common = CommonWords(w->quote_u, w->quote_v, aligner_options,
+        const uint32_t common = CommonWords(w->quote_u, w->quote_v, &w->pattern_v, aligner_options,
                                             options_.min_similarity, &w->common_scratch);
         same = 2.0 * common / (n + m) >= options_.min_similarity;
       }

@@ -312,7 +312,8 @@ class QuoteClusterer {
     uint64_t hash = 0;
     uint32_t folded_begin = 0;
     uint16_t length = 0;  // folded_end - folded_begin
-    uint16_t clitic = 0;  // stem_begin - folded_begin
+    uint8_t clitic = 0;   // stem_begin - folded_begin (the tokenizer strips at most 6 bytes)
+    uint8_t letters = 0;  // code points in the stem, at most 255 (the spelling-variant prefilter)
   };
   struct Occurrence {
     uint32_t doc = 0;
