@@ -103,8 +103,9 @@ int RunScan(ScanFlags& flags, Context* context) {
       " distinct; ", stats.dropped_fingerprints, " fingerprints over --max-df dropped; ",
       stats.boilerplate_lines, " boilerplate lines in ", stats.boilerplate_documents,
       " articles; fingerprints ",
-      stats.fingerprint_bytes, " bytes; phases ", stats.fingerprint_seconds, " / ",
-      stats.candidate_seconds, " / ", stats.verify_seconds, " s"));
+      stats.fingerprint_bytes, " bytes; seconds: fingerprints ", stats.fingerprint_seconds,
+      ", candidates ", stats.candidate_seconds, ", verification ", stats.verify_seconds,
+      ", clusters and quotations ", stats.cluster_seconds));
   if (!flags.lang.empty()) {
     diagnostics.Info(absl::StrCat(runner.filtered(), " articles not in --lang ", flags.lang,
                                   " skipped"));
