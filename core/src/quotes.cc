@@ -8,10 +8,11 @@
 //      ever made with a mark that is still on the stack, and closing pops everything above it,
 //      two pairs never cross: they are nested or disjoint. Pairs longer than max_words are dropped
 //      and the outermost of the rest are the marked quotations.
-//   3. Reported speech: every word that is a verb of saying (after a light fold) looks ahead for a
-//      colon within max_words_before_colon words of the same sentence; the quotation starts after
-//      the colon and runs to the end of the sentence, stepping over marked pairs so that a full
-//      stop inside «…» does not end it.
+//   3. Reported speech: each colon (other than one in a clock time) looks back for a verb of
+//      saying (after a light fold) within max_words_before_colon words of the same sentence and
+//      line, with no other colon between; only the words before colons are looked up. The
+//      quotation starts after the colon and runs to the end of the sentence, stepping over marked
+//      pairs so that a full stop inside «…» does not end it.
 //   4. Outermost wins: quotations sorted by start (longest first) are kept when they start after
 //      the end of the last one kept. Output is ordered and never overlaps.
 // Everything is O(n) in the text plus O(pairs · log pairs) for the sort.
@@ -836,7 +837,7 @@ bool MayBeVariants(uint32_t la, uint32_t lb, const AlignerOptions& options) {
 
 // Length of the longest common subsequence of two token sequences under `same(i, j)`: the
 // textbook O(nm) dynamic programming over two rows. (For equal hashes alone, the bit-parallel
-// internal::LcsLength is faster; spelling variants are not an equivalence it can encode.)
+// internal::LcsPattern is faster; spelling variants are not an equivalence it can encode.)
 template <typename Same>
 uint32_t Lcs(uint32_t n, uint32_t m, Same same, CommonWordsScratch* s) {
   s->previous.assign(m + 1, 0);
