@@ -58,11 +58,13 @@ class LcsPattern {
       const size_t slot = Find(hash);
       if (slot_masks_[slot] == kEmpty) continue;  // M = 0 leaves V as it is
       const uint64_t* const mask = masks_.data() + slot_masks_[slot];
-      unsigned char carry = 0;
+      uint64_t carry = 0;
       for (size_t k = 0; k < words_; ++k) {
         const uint64_t u = v[k] & mask[k];
-        uint64_t sum;
-        carry = __builtin_add_overflow(v[k], u, &sum) | (carry && ++sum == 0);
+        uint64_t sum = v[k] + u;
+        const uint64_t wrapped = sum < u;  // v + u overflowed
+        sum += carry;
+        carry = wrapped | (sum < carry);  // or adding the carry did (at most one of the two)
         v[k] = sum | (v[k] & ~mask[k]);
       }
     }
