@@ -45,6 +45,31 @@ std::set<uint32_t> RightmostMinima(const std::vector<uint64_t>& h, uint32_t wind
   return positions;
 }
 
+// Shingle hashes are stored in indexes: pinned values (XXH3-64 with kShingleSeed over the
+// little-endian token hashes), and HashShingles (specialized for common sizes) gives HashShingle of
+// every window at every size, short inputs included.
+TEST(HashShinglesTest, PinnedAndEqualToHashShingleOfEachWindow) {
+  const uint64_t pinned[7] = {1, 2, 3, 4, 5, 6, 7};
+  EXPECT_EQ(HashShingle(absl::MakeConstSpan(pinned, 5)), 0xdcea4d2732d1daeaull);
+  EXPECT_EQ(HashShingle(absl::MakeConstSpan(pinned, 7)), 0x4f4f882b2f3efa2eull);
+
+  SplitMix64 rng(TestSeed());
+  std::vector<uint64_t> shingles;
+  for (uint32_t size = 1; size <= 12; ++size) {
+    for (size_t n = 0; n <= 40; ++n) {
+      std::vector<uint64_t> tokens(n);
+      for (uint64_t& t : tokens) t = rng.Next();
+      HashShingles(tokens, size, &shingles);
+      std::vector<uint64_t> expected;
+      if (n > 0 && n < size) expected.push_back(HashShingle(tokens));
+      for (size_t i = 0; n >= size && i + size <= n; ++i) {
+        expected.push_back(HashShingle(absl::MakeConstSpan(tokens).subspan(i, size)));
+      }
+      ASSERT_EQ(shingles, expected) << "size " << size << ", " << n << " tokens";
+    }
+  }
+}
+
 TEST(WinnowWindowTest, MinWordsMinusShingleSizePlusOne) {
   EXPECT_EQ(WinnowWindow(8, 5), 4u);
   EXPECT_EQ(WinnowWindow(5, 5), 1u);

@@ -106,6 +106,25 @@ void Winnow(absl::Span<const uint64_t> shingle_hashes, uint32_t window,
   if (n == 0) return;
   const uint64_t* h = shingle_hashes.data();
   const size_t w = std::min<size_t>(window, n);
+  if (w == 2) {
+    // The default window (--min-words 8, passage shingles of 7). Each window's rightmost minimum
+    // is r or r - 1, and it is a new fingerprint when it differs from the last one: both decided
+    // without a branch, since comparing random hashes is a coin toss no predictor learns.
+    out->resize(n);  // at most one fingerprint per window
+    PassageFingerprint* const fps = out->data();
+    uint32_t last = 1 - static_cast<uint32_t>(h[1] > h[0]);
+    fps[0] = {h[last], last};
+    size_t count = 1;
+    for (uint32_t r = 2; r < n; ++r) {
+      // Arithmetic on the comparison, not a conditional (which the compiler makes a branch).
+      const uint32_t position = r - static_cast<uint32_t>(h[r] > h[r - 1]);
+      fps[count] = {h[position], position};
+      count += position != last;
+      last = position;
+    }
+    out->resize(count);
+    return;
+  }
   out->reserve(out->size() + 2 * n / (w + 1) + 2);
 
   // First window [0, w): its rightmost minimum.

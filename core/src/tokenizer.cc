@@ -13,6 +13,7 @@
 
 #include "naql/tokenizer.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -42,15 +43,17 @@ inline uint16_t LetterAt(absl::string_view word, size_t i) {
                                static_cast<unsigned char>(word[i + 1]));
 }
 
-// True when valid UTF-8 `s` holds at least `n` code points (stops counting at n).
+// True when valid UTF-8 `s` holds at least `n` code points (n >= 1). A code point takes one to
+// four bytes, so fewer than n bytes are too few and 4(n - 1) + 1 bytes are enough; only the
+// lengths between are counted.
 inline bool HasAtLeastCodePoints(absl::string_view s, size_t n) {
-  if (s.size() < n) return false;  // each code point takes at least one byte
+  if (s.size() < n) return false;
+  if (s.size() > 4 * (n - 1)) return true;
   size_t count = 0;
-  for (char c : s) {
-    count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    if (count >= n) return true;
+  for (size_t i = 0; i < s.size(); ++i) {
+    count += (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
   }
-  return false;
+  return count >= n;
 }
 
 // Bytes to skip at the front of `word` for clitic stripping (0 when nothing is stripped); the
@@ -58,20 +61,24 @@ inline bool HasAtLeastCodePoints(absl::string_view s, size_t n) {
 //   1. وال فال بال كال (conjunction or preposition + article), then ال and لل (لِـ + article,
 //      whose alef is not written), when at least kMinLettersAfterArticle letters remain;
 //   2. otherwise و when at least kMinLettersAfterWaw letters remain.
-size_t CliticLength(absl::string_view word) {
+// Whether a word carries a clitic is as unpredictable as the text, so the letter tests are
+// combined with bitwise operators rather than chained branches.
+inline size_t CliticLength(absl::string_view word) {
+  // Every rule needs the clitic's letters and at least two more: five bytes at the least.
+  if (word.size() < std::min(2 + kMinLettersAfterWaw, 4 + kMinLettersAfterArticle)) return 0;
   const uint16_t first = LetterAt(word, 0);
   const uint16_t second = LetterAt(word, 2);
-  size_t article = 0;
-  if ((first == kWaw || first == kFeh || first == kBeh || first == kKaf) && second == kAlef &&
-      LetterAt(word, 4) == kLam) {
-    article = 6;
-  } else if ((first == kAlef || first == kLam) && second == kLam) {
-    article = 4;
+  const uint16_t third = LetterAt(word, 4);
+  const bool waw = first == kWaw;
+  const bool article_after_proclitic =
+      (waw | (first == kFeh) | (first == kBeh) | (first == kKaf)) & (second == kAlef) &
+      (third == kLam);
+  const bool article = ((first == kAlef) | (first == kLam)) & (second == kLam);
+  const size_t length = article_after_proclitic ? 6 : article ? 4 : 0;
+  if (length != 0 && HasAtLeastCodePoints(word.substr(length), kMinLettersAfterArticle)) {
+    return length;
   }
-  if (article != 0 && HasAtLeastCodePoints(word.substr(article), kMinLettersAfterArticle)) {
-    return article;
-  }
-  if (first == kWaw && HasAtLeastCodePoints(word.substr(2), kMinLettersAfterWaw)) return 2;
+  if (waw && HasAtLeastCodePoints(word.substr(2), kMinLettersAfterWaw)) return 2;
   return 0;
 }
 
