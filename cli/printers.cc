@@ -113,17 +113,28 @@ constexpr char kTsvHeader[] =
 }  // namespace
 
 void AppendTsvField(absl::string_view text, std::string* out) {
-  std::string valid;
-  AppendValidUtf8(text, &valid);
-  for (char c : valid) {
-    switch (c) {
-      case '\t': out->append("\\t"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\\': out->append("\\\\"); break;
-      default: out->push_back(c);
-    }
+  const size_t start = out->size();
+  AppendValidUtf8(text, out);
+  // Most fields need no escape. Otherwise the valid copy is rewritten from its first byte that
+  // does, a run of plain bytes at a time.
+  const size_t first = out->find_first_of("\t\n\r\\", start);
+  if (first == std::string::npos) return;
+  const std::string rest = out->substr(first);
+  out->resize(first);
+  size_t run = 0;
+  for (size_t i = 0; i < rest.size(); ++i) {
+    const char c = rest[i];
+    const char* const escape = c == '\t'   ? "\\t"
+                               : c == '\n' ? "\\n"
+                               : c == '\r' ? "\\r"
+                               : c == '\\' ? "\\\\"
+                                           : nullptr;
+    if (escape == nullptr) continue;
+    out->append(rest, run, i - run);
+    out->append(escape, 2);
+    run = i + 1;
   }
+  out->append(rest, run);
 }
 
 namespace {

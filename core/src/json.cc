@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "input_format.h"
 #include "utf8.h"
 
 namespace naql {
@@ -53,6 +54,12 @@ void AppendJsonString(absl::string_view text, std::string* out) {
       run = ++i;
       continue;
     }
+    // A well-formed two-byte sequence (Arabic, Latin-1, …) is never escaped.
+    if (c >= 0xC2 && c <= 0xDF && i + 1 < size &&
+        (static_cast<unsigned char>(data[i + 1]) & 0xC0) == 0x80) {
+      i += 2;
+      continue;
+    }
     char32_t cp;
     const size_t n = internal::DecodeUtf8(data + i, size - i, &cp);
     const bool invalid = IllFormed(data + i, n, cp);
@@ -86,10 +93,17 @@ void AppendJsonNumber(double value, int digits, std::string* out) {
 }
 
 void AppendValidUtf8(absl::string_view text, std::string* out) {
+  // The common case, valid text, is recognized by the vectorized validator and copied whole; the
+  // decoding loop starts at the first ill-formed byte.
+  const size_t first_invalid = internal::FirstInvalidUtf8(text);
+  if (first_invalid == absl::string_view::npos) {
+    out->append(text.data(), text.size());
+    return;
+  }
   const char* data = text.data();
   const size_t size = text.size();
   size_t run = 0;
-  size_t i = 0;
+  size_t i = first_invalid;
   while (i < size) {
     if (static_cast<unsigned char>(data[i]) < 0x80) {
       ++i;
