@@ -675,15 +675,6 @@ TEST(HtmlTextTest, OptionsValidate) {
   EXPECT_TRUE(options.Validate().ok());
 }
 
-TEST(HtmlTextTest, AppendValidUtf8ReplacesMaximalSubparts) {
-  std::string out;
-  AppendValidUtf8("a\xC0\x80z\xE2\x82", &out);
-  EXPECT_EQ(out, "a\uFFFD\uFFFDz\uFFFD");
-  out.clear();
-  AppendValidUtf8("سلام", &out);
-  EXPECT_EQ(out, "سلام");
-}
-
 // ---- Language -----------------------------------------------------------------------------------
 
 TEST(LanguageTest, ArabicLetterShare) {

@@ -31,6 +31,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "input_format.h"
+#include "naql/json.h"
 #include "naql/status.h"
 #include "utf8.h"
 
@@ -862,22 +863,6 @@ std::string SniffMetaCharset(absl::string_view html) {
       if (!found.empty()) return std::string(found);
     }
     p = q;
-  }
-}
-
-void AppendValidUtf8(absl::string_view bytes, std::string* out) {
-  size_t i = 0;
-  while (i < bytes.size()) {
-    const size_t bad = FirstInvalidUtf8(bytes.substr(i));
-    if (bad == absl::string_view::npos) {
-      out->append(bytes.data() + i, bytes.size() - i);
-      return;
-    }
-    out->append(bytes.data() + i, bad);
-    i += bad;
-    char32_t cp;
-    i += DecodeUtf8(bytes.data() + i, bytes.size() - i, &cp);
-    out->append("\xEF\xBF\xBD");
   }
 }
 

@@ -146,10 +146,6 @@ class HtmlTextExtractor {
   std::string decoded_;
 };
 
-// Appends `bytes` to *out with each ill-formed UTF-8 sequence replaced by U+FFFD (one per
-// maximal subpart, utf8.h).
-void AppendValidUtf8(absl::string_view bytes, std::string* out);
-
 }  // namespace naql::internal
 
 #endif  // NAQL_CORE_SRC_HTML_TEXT_H_
