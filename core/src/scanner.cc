@@ -17,6 +17,7 @@
 #include "naql/clusters.h"
 #include "naql/pair_verifier.h"
 #include "naql/status.h"
+#include "huge_pages.h"
 #include "parallel.h"
 
 namespace naql {
@@ -204,6 +205,8 @@ class Scanner::Impl {
                                 static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
       pending_passages_.reserve(
           std::min(reader_->total_bytes(), physical / 4) / sizeof(PassageIndex::Entry));
+      internal::AdviseHugePages(pending_passages_.data(),
+                                pending_passages_.capacity() * sizeof(PassageIndex::Entry));
     }
 
     while (!batch.empty()) {
