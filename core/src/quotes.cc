@@ -133,6 +133,12 @@ bool IsDigit(char32_t c) {
 
 bool IsColon(char32_t c) { return c == ':' || c == 0xFF1A; }  // : and ： FULLWIDTH COLON
 
+// Printable ASCII other than '"' and the Arabic block U+0600..U+06FF: no mark, space, line break
+// or invisible control among them, so they only ever count as a line's content.
+bool IsPlain(char32_t c) {
+  return (c >= 0x21 && c < 0x7F && c != kStraightDouble) || (c >= 0x0600 && c <= 0x06FF);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The decoded text.
 
@@ -142,6 +148,11 @@ struct Decoded {
   std::vector<uint32_t> word_starts;  // word_starts[i]: words starting in [0, i); size n + 1
   std::vector<uint8_t> is_word;       // IsWordChar per code point
   std::vector<uint32_t> colons;       // code point indices of the colons (IsColon), ascending
+  // The code points MatchMarks looks at, ascending: all but the plain letters (IsPlain) and the
+  // blanks (space, tab, VT, FF) that fill most of a text; and per event whether a plain letter
+  // came since the previous one (what MatchMarks needs of the rest: the line has content).
+  std::vector<uint32_t> events;
+  std::vector<uint8_t> plain_before;
 
   size_t size() const { return cps.size(); }
 
@@ -154,9 +165,12 @@ struct Decoded {
     is_word.resize(size);
     word_starts.resize(size + 1);
     colons.clear();
+    events.clear();
+    plain_before.clear();
     const uint64_t* const word_bits = internal::WordCharBmpBits();
     uint32_t count = 0;
     bool previous = false;
+    bool plain_since_event = false;
     size_t k = 0;
     for (size_t i = 0; i < size; ++k) {
       char32_t c;
@@ -169,6 +183,13 @@ struct Decoded {
       count += word && !previous;
       previous = word;
       if (IsColon(c)) [[unlikely]] colons.push_back(static_cast<uint32_t>(k));
+      const bool plain = IsPlain(c);
+      if (!plain && c != ' ' && c != '\t' && c != 0x0B && c != 0x0C) {
+        events.push_back(static_cast<uint32_t>(k));
+        plain_before.push_back(plain_since_event);
+        plain_since_event = false;
+      }
+      plain_since_event |= plain;
       i += length;
     }
     bytes[k] = static_cast<uint32_t>(size);
@@ -282,14 +303,12 @@ void MatchMarks(const Decoded& text, std::vector<MarkPair>* pairs) {
     stack.push_back(OpenMark{family, mark, static_cast<uint32_t>(i), line});
   };
 
-  for (size_t i = 0; i < n; ++i) {
+  // Only the events: the code points between them are plain letters, which only give their line
+  // content, and blanks, which do nothing.
+  for (size_t e = 0; e < text.events.size(); ++e) {
+    const size_t i = text.events[e];
+    if (text.plain_before[e]) line_has_content = true;
     const char32_t c = text.cps[i];
-    // Fast path for the bulk of the text: ASCII after '"' and the Arabic block hold no mark, space,
-    // line break or invisible control.
-    if ((c > kStraightDouble && c < 0x7F) || (c >= 0x0600 && c <= 0x06FF)) {
-      line_has_content = true;
-      continue;
-    }
     if (c == kParagraphSeparator) {
       stack.clear();
       ++line;
