@@ -14,10 +14,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "huge_pages.h"
 #include "naql/clusters.h"
 #include "naql/pair_verifier.h"
 #include "naql/status.h"
-#include "huge_pages.h"
 #include "parallel.h"
 
 namespace naql {
