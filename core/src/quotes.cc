@@ -1,8 +1,11 @@
 // Quotations: detection in one text, and clustering of the quotations that recur across a corpus.
 //
-// Detection is one pass over the decoded code points (see naql/quotes.h for the pairing rules):
-//   1. Decode the original text once into code points with their byte offsets and a running count
-//      of word starts, so that any range's word count is a subtraction.
+// Detection decodes the text once and then visits only what can matter (see naql/quotes.h for the
+// pairing rules):
+//   1. Decode the original text into code points with their byte offsets and a running count of
+//      word starts, so that any range's word count is a subtraction; note the colons, and the code
+//      points that can be marks or line breaks (all but printable ASCII, the Arabic block and
+//      blanks).
 //   2. Quotation marks drive a stack of open marks. A closing mark pops to the nearest open mark of
 //      its family and records the pair; paragraph breaks empty the stack. Because a pair is only
 //      ever made with a mark that is still on the stack, and closing pops everything above it,
