@@ -384,7 +384,7 @@ TEST(PassageIndexTest, LargeIndexEqualsBruteForceOracle) {
   index.Build();
   std::reverse(adopted.begin(), adopted.end());  // any order
   adopting.AdoptEntries(&adopted);
-  adopting.Build();
+  adopting.Build(/*threads=*/3);  // the buckets of the first radix pass sorted in parallel
   std::map<std::pair<uint32_t, uint32_t>, uint32_t> shared;
   size_t dropped = 0;
   for (const auto& [h, docs] : postings) {

@@ -26,6 +26,7 @@
 #include <cassert>
 
 #include "absl/strings/str_cat.h"
+#include "parallel.h"
 
 namespace naql {
 namespace {
@@ -67,7 +68,7 @@ void FlagSortPass(E* data, size_t n, int shift, size_t start[257]) {
 
 }  // namespace
 
-void PassageIndex::SortEntries(std::vector<Entry>* entries) {
+void PassageIndex::SortEntries(std::vector<Entry>* entries, unsigned threads) {
   auto less = [](const Entry& x, const Entry& y) {
     if (x.hash_high != y.hash_high) return x.hash_high < y.hash_high;
     if (x.hash_low != y.hash_low) return x.hash_low < y.hash_low;
@@ -82,15 +83,17 @@ void PassageIndex::SortEntries(std::vector<Entry>* entries) {
   // entries, each finished by a small comparison sort that stays in cache. The passes permute in
   // place (American flag sort: McIlroy, Bostic, McIlroy, "Engineering radix sort", 1993), so the
   // sort needs no second array; 8 bits a pass keeps the 256 write positions in cache.
+  // The first pass's buckets are disjoint, so they are finished in parallel.
   Entry* const data = entries->data();
-  size_t outer[257], inner[257];
+  size_t outer[257];
   FlagSortPass(data, n, 24, outer);
-  for (size_t d = 0; d < 256; ++d) {
+  internal::ParallelFor(256, threads, [&](size_t d, unsigned /*worker*/) {
     Entry* const bucket = data + outer[d];
     const size_t size = outer[d + 1] - outer[d];
+    size_t inner[257];
     FlagSortPass(bucket, size, 16, inner);
     for (size_t e = 0; e < 256; ++e) std::sort(bucket + inner[e], bucket + inner[e + 1], less);
-  }
+  });
 }
 
 uint32_t WinnowWindow(uint32_t min_words, uint32_t shingle_size) {
@@ -205,11 +208,11 @@ void PassageIndex::Reserve(size_t entries) {
   entries_.reserve(entries_.size() + entries);
 }
 
-void PassageIndex::Build() {
+void PassageIndex::Build(unsigned threads) {
   assert(!built_);
   built_ = true;
   std::vector<uint64_t>().swap(scratch_);
-  SortEntries(&entries_);
+  SortEntries(&entries_, std::max(1u, threads));
 
   // One pass: drop duplicate entries and the runs longer than max_df, compacting in place.
   const size_t n = entries_.size();

@@ -351,7 +351,7 @@ class Scanner::Impl {
     });
     stats_->lsh_candidates = candidates.size();
     if (options_.find_partial) {
-      passages_.Build();
+      passages_.Build(options_.threads);
       stats_->dropped_fingerprints = passages_.dropped_hashes();
       size_t before = candidates.size();
       passages_.ForEachCandidatePair([&](uint32_t a, uint32_t b, uint32_t /*shared*/) {

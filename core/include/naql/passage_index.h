@@ -155,8 +155,9 @@ class PassageIndex {
 
   // Sorts the entries by (hash, document) and drops every hash found in more than max_df documents
   // (see dropped_hashes()). Requires !built(); call once. O(entries log entries), in place: no
-  // memory beyond the entries' 12 bytes each.
-  void Build();
+  // memory beyond the entries' 12 bytes each. After the first radix pass, its 256 buckets are
+  // sorted on `threads` threads (the same result for any number).
+  void Build(unsigned threads = 1);
   bool built() const { return built_; }
 
   // Calls fn(a, b, shared) once for every pair of documents a < b that share `shared` >= min_shared
@@ -190,8 +191,9 @@ class PassageIndex {
   static_assert(sizeof(Entry) == 12, "Entry must stay 12 bytes");
 
   // Sorts by (hash, doc) in place: two American flag sort passes (McIlroy, Bostic, McIlroy,
-  // "Engineering radix sort", 1993) on the hash's top 16 bits, then std::sort per bucket.
-  static void SortEntries(std::vector<Entry>* entries);
+  // "Engineering radix sort", 1993) on the hash's top 16 bits, then std::sort per bucket; the
+  // buckets of the first pass are finished on `threads` threads.
+  static void SortEntries(std::vector<Entry>* entries, unsigned threads);
 
   PassageIndexOptions options_;
   std::vector<Entry> entries_;     // unsorted until Build(); then sorted by (hash, doc), unique
