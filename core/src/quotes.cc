@@ -142,6 +142,9 @@ bool IsPlain(char32_t c) {
   return (c >= 0x21 && c < 0x7F && c != kStraightDouble) || (c >= 0x0600 && c <= 0x06FF);
 }
 
+// The white space that is not a line break: space, tab, VT, FF.
+bool IsBlank(char32_t c) { return c == ' ' || c == '\t' || c == 0x0B || c == 0x0C; }
+
 // ---------------------------------------------------------------------------------------------
 // The decoded text.
 
@@ -152,7 +155,7 @@ struct Decoded {
   std::vector<uint8_t> is_word;       // IsWordChar per code point
   std::vector<uint32_t> colons;       // code point indices of the colons (IsColon), ascending
   // The code points MatchMarks looks at, ascending: all but the plain letters (IsPlain) and the
-  // blanks (space, tab, VT, FF) that fill most of a text; and per event whether a plain letter
+  // blanks (IsBlank) that fill most of a text; and per event whether a plain letter
   // came since the previous one (what MatchMarks needs of the rest: the line has content).
   std::vector<uint32_t> events;
   std::vector<uint8_t> plain_before;
@@ -187,7 +190,7 @@ struct Decoded {
       previous = word;
       if (IsColon(c)) [[unlikely]] colons.push_back(static_cast<uint32_t>(k));
       const bool plain = IsPlain(c);
-      if (!plain && c != ' ' && c != '\t' && c != 0x0B && c != 0x0C) {
+      if (!plain && !IsBlank(c)) {
         events.push_back(static_cast<uint32_t>(k));
         plain_before.push_back(plain_since_event);
         plain_since_event = false;
@@ -514,6 +517,12 @@ bool MatchVerb(const absl::flat_hash_set<std::string>& verbs, absl::string_view 
 // ---------------------------------------------------------------------------------------------
 // Reported speech.
 
+// True when the colon at i is inside a clock time such as 10:30 (a digit on both sides), which
+// introduces no speech.
+bool InClockTime(const Decoded& text, size_t i) {
+  return IsDigit(text.Before(i)) && IsDigit(text.After(i));
+}
+
 // True when the code point at i ends a sentence: ! ? ؟ ۔, or a single full stop that is not a
 // decimal point. ".." and "…" are ellipses inside a sentence.
 bool EndsSentence(const Decoded& text, size_t i) {
@@ -670,7 +679,7 @@ void QuoteDetector::Detect(absl::string_view original, std::vector<Quotation>* o
           const size_t x = k - 1;
           const char32_t c = text.cps[x];
           if (IsNewline(c) || c == kParagraphSeparator || EndsSentence(text, x)) return false;
-          if (IsColon(c) && !(IsDigit(text.Before(x)) && IsDigit(text.After(x)))) return false;
+          if (IsColon(c) && !InClockTime(text, x)) return false;
         }
         if (k == 0) return false;
         const size_t word_end = k;
@@ -687,7 +696,7 @@ void QuoteDetector::Detect(absl::string_view original, std::vector<Quotation>* o
       return false;
     };
     for (const uint32_t colon : text.colons) {
-      if (IsDigit(text.Before(colon)) && IsDigit(text.After(colon))) continue;  // 10:30
+      if (InClockTime(text, colon)) continue;
       if (!after_verb_of_saying(colon)) continue;
 
       size_t start = colon + 1;
