@@ -966,9 +966,11 @@ int main(int argc, char** argv) {
               kTargetMemoryShare, Check(peak_rss / 1e6 <= kTargetMemoryShare * mb));
   std::printf("                 this process: baseline %.1f MB, peak %.1f MB after all its scans\n",
               baseline_rss / 1e6, process_peak_rss / 1e6);
-  std::printf("                 scanner's fingerprints %.1f MB = %.0f bytes/article; resident set "
-              "sampled in phases reading %.1f MB, candidates %.1f MB, verifying %.1f MB\n",
+  std::printf("                 scanner's fingerprints %.1f MB = %.0f bytes/article in memory, "
+              "%.1f MB in its temporary file; resident set sampled in phases reading %.1f MB, "
+              "candidates %.1f MB, verifying %.1f MB\n",
               stats.fingerprint_bytes / 1e6, static_cast<double>(stats.fingerprint_bytes) / n,
+              stats.spill_bytes / 1e6,
               tolerant.first.phase_rss[0] / 1e6, tolerant.first.phase_rss[1] / 1e6,
               tolerant.first.phase_rss[2] / 1e6);
   std::printf("  found          %zu pairs (%llu duplicate, %llu reuse), %llu clusters%s\n",
@@ -1015,6 +1017,7 @@ int main(int argc, char** argv) {
   machine.Put("rss_bytes_per_doc", peak_rss / n);
   machine.Put("rss_share_of_input", peak_rss / 1e6 / mb);
   machine.Put("fp_bytes_per_doc", stats.fingerprint_bytes / n);
+  machine.Put("spill_mb", stats.spill_bytes / 1e6);
   machine.Put("pairs", tolerant.first.pairs.size());
   machine.Put("duplicates", stats.duplicates);
   machine.Put("candidates", stats.candidates);

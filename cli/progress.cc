@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 
 namespace naql::cli {
 
@@ -14,7 +15,9 @@ void ProgressLine::Update(const ScanProgress& p) {
   std::string line = absl::StrFormat("naql: %s  %d docs  %.1f MB", p.phase, p.documents, mb);
   if (seconds > 0) absl::StrAppendFormat(&line, "  %.1f MB/s", mb / seconds);
   if (p.total > 0) {
-    absl::StrAppendFormat(&line, "  %d/%d pairs checked", p.done, p.total);
+    const bool partitions = absl::string_view(p.phase) == "candidates";
+    absl::StrAppendFormat(&line, "  %d/%d %s", p.done, p.total,
+                          partitions ? "fingerprint partitions indexed" : "pairs checked");
   } else if (p.total_bytes > 0 && p.bytes > 0 && p.bytes < p.total_bytes) {
     const double eta = seconds * static_cast<double>(p.total_bytes - p.bytes) /
                        static_cast<double>(p.bytes);

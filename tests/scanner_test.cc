@@ -20,6 +20,7 @@
 #include "corpus_generator.h"
 #include "gtest/gtest.h"
 #include "naql/reader.h"
+#include "naql/status.h"
 #include "testing.h"
 
 namespace naql {
@@ -223,16 +224,26 @@ void WriteGzip(const std::string& path, const std::string& bytes) {
   ASSERT_EQ(gzclose(file), Z_OK);
 }
 
-TEST(ScannerTest, FindingsDoNotDependOnThreadsOrStorage) {
+// Generates a corpus of `num_documents` articles from the seed articles and writes it to
+// dir/corpus.jsonl (and its truth beside it).
+absl::StatusOr<testing::GeneratedCorpus> WriteGeneratedCorpus(uint64_t seed,
+                                                              uint32_t num_documents,
+                                                              const TempDir& dir) {
   testing::GeneratorOptions generator;
-  generator.seed = 99;
-  generator.num_documents = 120;
-  absl::StatusOr<testing::GeneratedCorpus> corpus =
-      testing::GenerateCorpus(generator, testing::SeedArticles());
-  ASSERT_TRUE(corpus.ok()) << corpus.status();
+  generator.seed = seed;
+  generator.num_documents = num_documents;
+  NAQL_ASSIGN_OR_RETURN(testing::GeneratedCorpus corpus,
+                        testing::GenerateCorpus(generator, testing::SeedArticles()));
+  NAQL_RETURN_IF_ERROR(testing::WriteJsonl(corpus, dir.path() + "/corpus.jsonl",
+                                           dir.path() + "/truth.jsonl"));
+  return corpus;
+}
+
+TEST(ScannerTest, FindingsDoNotDependOnThreadsOrStorage) {
   TempDir dir;
+  absl::StatusOr<testing::GeneratedCorpus> corpus = WriteGeneratedCorpus(99, 120, dir);
+  ASSERT_TRUE(corpus.ok()) << corpus.status();
   const std::string path = dir.path() + "/corpus.jsonl";
-  ASSERT_TRUE(testing::WriteJsonl(*corpus, path, dir.path() + "/truth.jsonl").ok());
   WriteGzip(dir.path() + "/corpus.jsonl.gz", testing::ReadFileOrDie(path));
 
   ScanOptions options;
@@ -250,16 +261,73 @@ TEST(ScannerTest, FindingsDoNotDependOnThreadsOrStorage) {
   // pairs of several batches are analyzed again.
   EXPECT_LE(cached.verify_analyses, cached.documents);
   EXPECT_GT(uncached.verify_analyses, cached.verify_analyses);
+  options.verify_batch_words = 1;  // batches of one pair (each has articles to load)
+  const std::string word_bound = ScanOrDie({path}, options).Serialize();
+  options.verify_batch_words = ScanOptions().verify_batch_words;
   options.threads = 2;
   options.verify_batch_pairs = 4096;
   const std::string two = ScanOrDie({path}, options).Serialize();
-  // Compressed input cannot be re-read: texts are kept zstd-compressed in memory instead.
+  // Compressed input cannot be re-read: texts are kept zstd-compressed in the temporary file.
   const std::string gz = ScanOrDie({dir.path() + "/corpus.jsonl.gz"}, options).Serialize();
   EXPECT_FALSE(one.empty());
+  EXPECT_EQ(one, word_bound);
   EXPECT_EQ(one, evicting);
   EXPECT_EQ(one, cached_one);
   EXPECT_EQ(one, two);
   EXPECT_EQ(one, gz);
+}
+
+// The passage fingerprints wait in the temporary file split by hash into partitions, indexed one
+// at a time; the candidate pairs, their shared-fingerprint counts and the df filter are those of
+// one index of every fingerprint in memory (the oracle).
+TEST(ScannerTest, PartitionedPassageIndexEqualsOneIndexInMemory) {
+  TempDir dir;
+  absl::StatusOr<testing::GeneratedCorpus> corpus = WriteGeneratedCorpus(5, 150, dir);
+  ASSERT_TRUE(corpus.ok()) << corpus.status();
+  const std::string path = dir.path() + "/corpus.jsonl";
+
+  ScanOptions options;
+  options.remove_boilerplate = false;  // every fingerprint goes to the index
+  options.passage.max_df = 4;          // and some are dropped as too frequent
+  options.temp_dir = dir.path();
+  Fingerprinter fingerprinter(options.fingerprint);
+  FingerprintScratch scratch;
+  DocumentFingerprint fingerprint;
+  for (uint32_t min_shared : {1u, 2u, 3u}) {
+    options.passage.min_shared = min_shared;
+    PassageIndex oracle(options.passage);
+    for (uint32_t doc = 0; doc < corpus->docs.size(); ++doc) {
+      fingerprinter.Fingerprint(corpus->docs[doc].text, &scratch, &fingerprint);
+      oracle.Add(doc, fingerprint.passages);
+    }
+    oracle.Build();
+    uint64_t oracle_pairs = 0;
+    oracle.ForEachCandidatePair([&](uint32_t, uint32_t, uint32_t) { ++oracle_pairs; });
+
+    ScanStats stats;
+    ScanOrDie({path}, options, nullptr, &stats);
+    EXPECT_EQ(stats.documents, corpus->docs.size());
+    EXPECT_EQ(stats.passage_candidates, oracle_pairs) << "min_shared " << min_shared;
+    EXPECT_EQ(stats.dropped_fingerprints, oracle.dropped_hashes());
+    EXPECT_GT(stats.spill_bytes, 0u);
+    if (min_shared == 1) {
+      EXPECT_GT(oracle_pairs, 50u);
+      EXPECT_GT(oracle.dropped_hashes(), 0u);
+    }
+  }
+}
+
+TEST(ScannerTest, AnUnusableTemporaryDirectoryIsAnErrorNamingIt) {
+  ScanOptions options;
+  options.temp_dir = "/nonexistent/naql-temp";
+  CollectingSink sink;
+  auto reader = DocumentReader::Open({FixturePath("seeds")}, ReaderOptions(), nullptr);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  Scanner scanner(options);
+  absl::Status status = scanner.Run(reader->get(), &sink);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(status.message(), "/nonexistent/naql-temp")) << status;
+  EXPECT_TRUE(sink.findings.empty());
 }
 
 TEST(ScannerTest, QuotationsOnlyModeFindsTheMilleyQuotation) {

@@ -1092,6 +1092,14 @@ size_t QuoteClusterer::MemoryUsage() const {
          variant_by_key_.capacity() * (sizeof(uint64_t) + sizeof(uint32_t) + 1);
 }
 
+void QuoteClusterer::ShrinkToFit() {
+  variants_.shrink_to_fit();
+  tokens_.shrink_to_fit();
+  texts_.shrink_to_fit();
+  occurrences_.shrink_to_fit();
+  originals_.shrink_to_fit();
+}
+
 std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
   const uint32_t num_variants = static_cast<uint32_t>(variants_.size());
   DisjointSets sets(num_variants);

@@ -1,6 +1,5 @@
 #include "naql/scanner.h"
 
-#include <unistd.h>
 #include <zstd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -14,11 +13,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "huge_pages.h"
 #include "naql/clusters.h"
 #include "naql/pair_verifier.h"
 #include "naql/status.h"
 #include "parallel.h"
+#include "spill_file.h"
 
 namespace naql {
 namespace {
@@ -86,6 +85,7 @@ absl::Status ScanOptions::Validate() const {
     return absl::InvalidArgumentError(absl::StrCat("threads must be 1..1024, got ", threads));
   }
   if (verify_batch_pairs < 1) return absl::InvalidArgumentError("verify_batch_pairs must be >= 1");
+  if (verify_batch_words < 1) return absl::InvalidArgumentError("verify_batch_words must be >= 1");
   return absl::OkStatus();
 }
 
@@ -96,7 +96,6 @@ class Scanner::Impl {
         fingerprinter_(options.fingerprint),
         lsh_(options.lsh, options.fingerprint.minhash.num_perm),
         minhasher_(options.fingerprint.minhash),
-        passages_(options.passage),
         aligner_(EffectiveAlignerOptions(options)),
         quote_clusterer_(ClustererOptions(options), &fingerprinter_.normalizer(),
                          &fingerprinter_.tokenizer()),
@@ -115,12 +114,17 @@ class Scanner::Impl {
 
     if (options_.find_pairs) {
       start = Clock::now();
-      std::vector<Candidate> candidates = FindCandidates();
+      NAQL_ASSIGN_OR_RETURN(std::vector<Candidate> candidates, FindCandidates());
       stats_->candidate_seconds = SecondsSince(start);
 
       start = Clock::now();
       NAQL_RETURN_IF_ERROR(VerifyAll(candidates, sink));
       stats_->verify_seconds = SecondsSince(start);
+#ifdef __GLIBC__
+      // The articles cached for verification are freed: give their pages back before the
+      // quotations are clustered.
+      malloc_trim(0);
+#endif
     }
 
     start = Clock::now();
@@ -196,17 +200,12 @@ class Scanner::Impl {
     std::vector<std::vector<PreparedQuotation>> quotations;
     std::vector<std::vector<LineFingerprint>> lines;
     NAQL_RETURN_IF_ERROR(ReadBatch(&batch, &batch_locators));
-    if (options_.find_pairs && options_.remove_boilerplate && options_.find_partial) {
-      // Arabic news has a passage fingerprint every 16 to 18 bytes of input; reserving for one
-      // every 12 spares the pending array its doublings (each a copy: twice the array at once)
-      // on uncompressed input. Pages never written are never resident, but the reservation is
-      // kept below a quarter of the physical memory, which the kernel grants without question.
-      const uint64_t physical = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
-                                static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-      pending_passages_.reserve(
-          std::min(reader_->total_bytes(), physical / 4) / sizeof(PassageIndex::Entry));
-      internal::AdviseHugePages(pending_passages_.data(),
-                                pending_passages_.capacity() * sizeof(PassageIndex::Entry));
+    if (options_.find_pairs) {
+      NAQL_ASSIGN_OR_RETURN(spill_, internal::SpillFile::Create(options_.temp_dir));
+      if (options_.find_partial) {
+        passage_spill_ = std::make_unique<internal::PassageSpill>(
+            spill_.get(), internal::PassageSpill::PartitionsFor(reader_->total_bytes()));
+      }
     }
 
     while (!batch.empty()) {
@@ -253,7 +252,11 @@ class Scanner::Impl {
         documents_->push_back(std::move(scanned));
         if (options_.find_pairs) {
           locators_.push_back(batch_locators[i]);
-          stored_texts_.push_back(std::move(stored[i]));
+          StoredText& text = stored_texts_.emplace_back();
+          if (!stored[i].empty()) {
+            NAQL_ASSIGN_OR_RETURN(text.offset, spill_->Append(stored[i]));
+            text.size = stored[i].size();
+          }
           quotations_.insert(quotations_.end(), detected[i].begin(), detected[i].end());
           quotation_end_.push_back(static_cast<uint32_t>(quotations_.size()));
           // The LSH index keeps the band keys; the signature itself is computed again for the
@@ -261,19 +264,12 @@ class Scanner::Impl {
           // held for every article (4 · num_perm bytes each).
           if (fingerprints[i].words > 0) lsh_.Add(index, fingerprints[i].signature);
           if (options_.remove_boilerplate) {
-            // Passage fingerprints wait until boilerplate is known (AddPassages).
             boilerplate_.Add(documents_->back().meta.source, lines[i]);
             pending_lines_.insert(pending_lines_.end(), lines[i].begin(), lines[i].end());
             pending_line_end_.push_back(pending_lines_.size());
-            if (options_.find_partial) {
-              // The position waits in the document field until boilerplate is known.
-              for (const PassageFingerprint& fp : fingerprints[i].passages) {
-                pending_passages_.push_back(PassageIndex::Entry::Make(fp.hash, fp.position));
-              }
-            }
-            pending_passage_end_.push_back(pending_passages_.size());
-          } else if (options_.find_partial) {
-            passages_.Add(index, fingerprints[i].passages);
+          }
+          if (options_.find_partial) {
+            NAQL_RETURN_IF_ERROR(passage_spill_->Add(index, fingerprints[i].passages));
           }
         }
         if (options_.find_quotes) quote_clusterer_.AddPrepared(index, quotations[i]);
@@ -285,7 +281,14 @@ class Scanner::Impl {
       std::swap(batch_locators, next_locators);
     }
     stats_->skipped = reader_->skipped();
-    if (options_.find_pairs && options_.remove_boilerplate) AddPassagesWithoutBoilerplate();
+    if (options_.find_pairs) {
+      if (passage_spill_ != nullptr) NAQL_RETURN_IF_ERROR(passage_spill_->Finish());
+      NAQL_RETURN_IF_ERROR(spill_->Flush());
+      stats_->spill_bytes = spill_->size();
+      if (options_.remove_boilerplate) FindBoilerplate();
+    }
+    if (options_.find_quotes) quote_clusterer_.ShrinkToFit();
+    quotations_.shrink_to_fit();
 #ifdef __GLIBC__
     // Phase 1 freed many small per-article buffers (texts, pending fingerprints and lines); give
     // the free heap pages back before the candidate phase allocates its large arrays.
@@ -294,24 +297,20 @@ class Scanner::Impl {
     // The LSH index holds a band key a band and an id per article until it is built.
     stats_->fingerprint_bytes = documents_->size() * (sizeof(uint32_t) +
                                                       lsh_.params().bands * sizeof(uint64_t)) +
-                                passages_.memory_bytes() +
+                                (passage_spill_ ? passage_spill_->memory_bytes() : 0) +
                                 locators_.capacity() * sizeof(DocumentLocator) +
+                                stored_texts_.capacity() * sizeof(StoredText) +
                                 quotations_.capacity() * sizeof(Quotation) +
                                 quotation_end_.capacity() * sizeof(uint32_t) +
                                 quote_clusterer_.MemoryUsage();
     return absl::OkStatus();
   }
 
-  // Finds the boilerplate lines, remembers each article's boilerplate token ranges (masked before
-  // alignment), and adds the passage fingerprints that do not touch them to the passage index.
-  void AddPassagesWithoutBoilerplate() {
+  // Finds the boilerplate lines and remembers each article's boilerplate token ranges.
+  void FindBoilerplate() {
     boilerplate_.Build();
     stats_->boilerplate_lines = boilerplate_.boilerplate_lines();
     boilerplate_ranges_.resize(documents_->size());
-    const uint32_t shingle = options_.fingerprint.passage_shingle_size();
-    // The kept fingerprints are compacted in place into (hash, document) entries, which the
-    // passage index adopts and sorts in place: they are never held twice.
-    uint64_t write = 0, read = 0;
     for (uint32_t doc = 0; doc < documents_->size(); ++doc) {
       std::vector<TokenRange>& ranges = boilerplate_ranges_[doc];
       const uint64_t line_begin = doc == 0 ? 0 : pending_line_end_[doc - 1];
@@ -321,28 +320,61 @@ class Scanner::Impl {
                                                       pending_line_end_[doc] - line_begin),
           &ranges);
       if (!ranges.empty()) ++stats_->boilerplate_documents;
-      if (!options_.find_partial) continue;
-      for (const uint64_t end = pending_passage_end_[doc]; read < end; ++read) {
-        PassageIndex::Entry entry = pending_passages_[read];
-        const uint32_t position = entry.doc;
-        if (ranges.empty() || !OverlapsAny(ranges, position, position + shingle)) {
-          entry.doc = doc;
-          pending_passages_[write++] = entry;
-        }
-      }
-    }
-    if (options_.find_partial) {
-      pending_passages_.resize(write);
-      passages_.AdoptEntries(&pending_passages_);
     }
     std::vector<LineFingerprint>().swap(pending_lines_);
     std::vector<uint64_t>().swap(pending_line_end_);
-    std::vector<PassageIndex::Entry>().swap(pending_passages_);
-    std::vector<uint64_t>().swap(pending_passage_end_);
     boilerplate_ = BoilerplateDetector(options_.boilerplate);  // its line counts are done with
   }
 
-  std::vector<Candidate> FindCandidates() {
+  // Adds to `pairs` (sorted by key, one entry per pair with the fingerprints it shares) the pairs
+  // of articles that share a passage fingerprint, one partition of the spilled fingerprints at a
+  // time; fingerprints that touch boilerplate are left out.
+  absl::Status FindPassagePairs(std::vector<std::pair<uint64_t, uint32_t>>* pairs) {
+    const uint32_t shingle = options_.fingerprint.passage_shingle_size();
+    PassageIndexOptions index_options = options_.passage;
+    index_options.min_shared = 1;  // the counts of all partitions are summed first
+    std::vector<PassageIndex::Entry> entries;
+    std::vector<std::pair<uint64_t, uint32_t>> found;
+    for (unsigned partition = 0; partition < passage_spill_->partitions(); ++partition) {
+      entries.clear();
+      NAQL_RETURN_IF_ERROR(passage_spill_->ForEach(
+          partition, [&](const internal::PassageSpill::Record& record) {
+            if (record.doc < boilerplate_ranges_.size()) {
+              const std::vector<TokenRange>& ranges = boilerplate_ranges_[record.doc];
+              if (!ranges.empty() &&
+                  OverlapsAny(ranges, record.position, record.position + shingle)) {
+                return;
+              }
+            }
+            entries.push_back({record.hash_high, record.hash_low, record.doc});
+          }));
+      PassageIndex index(index_options);
+      index.AdoptEntries(&entries);
+      index.Build(options_.threads);
+      stats_->dropped_fingerprints += index.dropped_hashes();
+      found.clear();
+      index.ForEachCandidatePair([&](uint32_t a, uint32_t b, uint32_t shared) {
+        found.emplace_back(static_cast<uint64_t>(a) << 32 | b, shared);
+      });
+      // Both sorted by key: merge, adding the counts of a pair found in both.
+      const size_t middle = pairs->size();
+      pairs->insert(pairs->end(), found.begin(), found.end());
+      std::inplace_merge(pairs->begin(), pairs->begin() + middle, pairs->end());
+      size_t write = 0;
+      for (size_t read = 0; read < pairs->size(); ++read) {
+        if (write > 0 && (*pairs)[write - 1].first == (*pairs)[read].first) {
+          (*pairs)[write - 1].second += (*pairs)[read].second;
+        } else {
+          (*pairs)[write++] = (*pairs)[read];
+        }
+      }
+      pairs->resize(write);
+      ReportProgress("candidates", partition + 1, passage_spill_->partitions(), /*force=*/false);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<Candidate>> FindCandidates() {
     ReportProgress("candidates", 0, 0, /*force=*/true);
     std::vector<Candidate> candidates;
     lsh_.Build();
@@ -350,14 +382,18 @@ class Scanner::Impl {
       candidates.push_back({static_cast<uint64_t>(a) << 32 | b, true});
     });
     stats_->lsh_candidates = candidates.size();
+    // The LSH index has said all it knows: give its memory to the passage stage.
+    lsh_ = LshIndex(options_.lsh, options_.fingerprint.minhash.num_perm);
     if (options_.find_partial) {
-      passages_.Build(options_.threads);
-      stats_->dropped_fingerprints = passages_.dropped_hashes();
-      size_t before = candidates.size();
-      passages_.ForEachCandidatePair([&](uint32_t a, uint32_t b, uint32_t /*shared*/) {
-        candidates.push_back({static_cast<uint64_t>(a) << 32 | b, false});
-      });
-      stats_->passage_candidates = candidates.size() - before;
+      std::vector<std::pair<uint64_t, uint32_t>> passage_pairs;
+      NAQL_RETURN_IF_ERROR(FindPassagePairs(&passage_pairs));
+      passage_spill_.reset();
+      for (const auto& [key, shared] : passage_pairs) {
+        if (shared >= options_.passage.min_shared) {
+          candidates.push_back({key, false});
+          ++stats_->passage_candidates;
+        }
+      }
     }
     // Sort by pair; a pair proposed by both stages keeps from_lsh = true.
     std::sort(candidates.begin(), candidates.end(), [](const Candidate& x, const Candidate& y) {
@@ -367,10 +403,6 @@ class Scanner::Impl {
                                  [](const Candidate& x, const Candidate& y) { return x.key == y.key; }),
                      candidates.end());
     stats_->candidates = candidates.size();
-    // The indexes have said all they know: give their memory (the passage table is the largest
-    // thing the scan holds) to verification.
-    lsh_ = LshIndex(options_.lsh, options_.fingerprint.minhash.num_perm);
-    passages_ = PassageIndex(options_.passage);
 #ifdef __GLIBC__
     malloc_trim(0);
 #endif
@@ -403,7 +435,9 @@ class Scanner::Impl {
     loaded.id = scanned.id;
     loaded.meta = scanned.meta;
     loaded.location = scanned.location;
-    const std::string& compressed = stored_texts_[doc];
+    const StoredText& stored = stored_texts_[doc];
+    std::string compressed(stored.size, '\0');
+    NAQL_RETURN_IF_ERROR(spill_->ReadAt(stored.offset, stored.size, compressed.data()));
     unsigned long long size = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
     if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
       return absl::InternalError(absl::StrCat("stored text of ", scanned.location, " is corrupt"));
@@ -531,17 +565,34 @@ class Scanner::Impl {
     std::vector<char> found;
     uint64_t batch_number = 0;
 
-    for (size_t begin = 0; begin < candidates.size(); begin += options_.verify_batch_pairs) {
-      const size_t end = std::min(candidates.size(), begin + options_.verify_batch_pairs);
+    // batch_of[doc]: the last batch that needed `doc`.
+    std::vector<uint64_t> batch_of(documents_->size(), 0);
+    for (size_t begin = 0, end; begin < candidates.size(); begin = end) {
       ++batch_number;
-      // The articles this batch needs; those not cached are loaded and analyzed once.
+      // The batch: up to verify_batch_pairs pairs, fewer when the articles it has to load (those
+      // not cached) would hold more than verify_batch_words words; at least one pair.
       batch_docs.clear();
-      for (size_t i = begin; i < end; ++i) {
-        batch_docs.push_back(static_cast<uint32_t>(candidates[i].key >> 32));
-        batch_docs.push_back(static_cast<uint32_t>(candidates[i].key));
+      uint64_t words_to_load = 0;
+      for (end = begin; end < candidates.size() && end - begin < options_.verify_batch_pairs;
+           ++end) {
+        const uint32_t pair[2] = {static_cast<uint32_t>(candidates[end].key >> 32),
+                                  static_cast<uint32_t>(candidates[end].key)};
+        uint64_t words = 0;
+        for (uint32_t doc : pair) {
+          if (batch_of[doc] != batch_number && !cache.contains(doc)) {
+            words += (*documents_)[doc].words;
+          }
+        }
+        if (end > begin && words_to_load + words > options_.verify_batch_words) break;
+        words_to_load += words;
+        for (uint32_t doc : pair) {
+          if (batch_of[doc] != batch_number) {
+            batch_of[doc] = batch_number;
+            batch_docs.push_back(doc);
+          }
+        }
       }
       std::sort(batch_docs.begin(), batch_docs.end());
-      batch_docs.erase(std::unique(batch_docs.begin(), batch_docs.end()), batch_docs.end());
       missing.clear();
       missing_entries.clear();
       slot_of.clear();
@@ -606,7 +657,6 @@ class Scanner::Impl {
   Fingerprinter fingerprinter_;
   LshIndex lsh_;
   MinHasher minhasher_;  // signatures again at verification (LoadAndAnalyze)
-  PassageIndex passages_;
   Aligner aligner_;
   QuoteClusterer quote_clusterer_;
   BoilerplateDetector boilerplate_;
@@ -617,21 +667,26 @@ class Scanner::Impl {
   std::function<void(const ScanProgress&)> progress_;
   Clock::time_point last_progress_{};
 
-  std::vector<DocumentLocator> locators_;   // per document
-  std::vector<std::string> stored_texts_;   // per document: zstd text, or empty when re-readable
+  // Passage fingerprints and the texts of articles that cannot be read again wait in spill_.
+  std::unique_ptr<internal::SpillFile> spill_;
+  std::unique_ptr<internal::PassageSpill> passage_spill_;
+  std::vector<DocumentLocator> locators_;  // per document
+  // Per document: where its zstd-compressed text is in spill_ (size 0 when re-readable).
+  struct StoredText {
+    uint64_t offset = 0;
+    uint64_t size = 0;
+  };
+  std::vector<StoredText> stored_texts_;
   // The quotations of every document, in document order; quotation_end_[doc] is one past the last
   // of `doc`'s (they flag quoted spans; detecting them again per verification would cost more).
   std::vector<Quotation> quotations_;
   std::vector<uint32_t> quotation_end_;
   std::vector<std::pair<uint32_t, uint32_t>> duplicate_pairs_;
-  // Boilerplate: per document, its lines and passages until the end of phase 1, then the token
-  // ranges of its boilerplate lines (usually none).
-  // Flat, one row per document (row d ends at *_end_[d]): lines, and passage fingerprints as
-  // index entries holding their position in place of the document (12 bytes each).
+  // Boilerplate: per document, its lines until the end of phase 1 (flat, one row per document:
+  // row d ends at pending_line_end_[d]), then the token ranges of its boilerplate lines (usually
+  // none), which keep its passage fingerprints out of the index and mask its tokens at alignment.
   std::vector<LineFingerprint> pending_lines_;
   std::vector<uint64_t> pending_line_end_;
-  std::vector<PassageIndex::Entry> pending_passages_;
-  std::vector<uint64_t> pending_passage_end_;
   std::vector<std::vector<TokenRange>> boilerplate_ranges_;
 };
 

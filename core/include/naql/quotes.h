@@ -280,6 +280,11 @@ class QuoteClusterer {
   // Bytes held by the recorded quotations (texts, hashes, tables), for memory reports.
   size_t MemoryUsage() const;
 
+  // Gives back the growth slack of the arrays the recorded quotations are kept in (up to half of
+  // them, since arrays grow by doubling): for a caller done adding, or pausing for long. Add()s
+  // may follow. Costs one copy of the arrays.
+  void ShrinkToFit();
+
   // Clusters the quotations recorded so far; may be called again after more Add()s.
   //  1. Candidates: distinct token sequences sharing at least min_shared_bigrams word bigrams,
   //     found through an inverted index of bigrams probed as max_probes_per_bigram describes.

@@ -61,15 +61,26 @@ struct ScanOptions {
   BoilerplateOptions boilerplate;  // how many articles make a line boilerplate
   QuoteClustererOptions quotes;    // min_docs, similarity of repeated quotations
   unsigned threads = 1;            // worker threads, >= 1
-  // Candidate pairs verified per batch; bounds the memory of re-read texts.
+  // Candidate pairs verified per batch (the unit of parallel work).
   uint32_t verify_batch_pairs = 1024;
+  // A batch ends early when the articles it has to read and analyze (those not cached) reach this
+  // many words: with ~50 bytes per analyzed word (text, folded text, tokens) the default, 2^17,
+  // bounds a batch's new articles to ~6.5 MB however many partners each has. Must be >= 1.
+  uint64_t verify_batch_words = uint64_t{1} << 17;
   // Articles analyzed for verification (original text, folded text, tokens) stay cached across
   // batches up to about this many bytes, least recently used evicted first: an article that
   // appears in many candidate pairs is read and analyzed once rather than once per batch.
   // Candidates are verified in order of their first article, so the articles of one story — the
   // pairs that share them — tend to be close. 0 disables the cache (each batch analyzes what it
-  // needs). Memory of the verify phase is about this plus one batch's articles.
-  uint64_t verify_cache_bytes = uint64_t{64} << 20;
+  // needs). Memory of the verify phase is about this plus one batch's articles. 32 MiB holds the
+  // articles of a story's pairs; more was not faster on real news (64 MiB: the same speed within
+  // the noise of this machine, 25 MB more at the peak).
+  uint64_t verify_cache_bytes = uint64_t{32} << 20;
+  // Where the scan's temporary file goes (empty: $TMPDIR, else /tmp). The file has no name and
+  // vanishes with the scan; it holds what phase 1 need not keep in memory: the passage
+  // fingerprints (16 bytes each, about the size of the input) and the compressed texts of
+  // articles that cannot be read again (stdin, compressed files: ~1/3 of their size).
+  std::string temp_dir;
 
   absl::Status Validate() const;
 };
@@ -100,6 +111,7 @@ struct ScanStats {
   double verify_seconds = 0;
   double cluster_seconds = 0;  // clusters of duplicates and repeated quotations, after verification
   uint64_t fingerprint_bytes = 0;  // memory held by fingerprints after phase 1
+  uint64_t spill_bytes = 0;  // written to the temporary file: passage fingerprints, stored texts
   uint64_t verify_analyses = 0;    // articles read and analyzed again for verification
 };
 
@@ -121,7 +133,8 @@ struct ScanProgress {
   uint64_t bytes = 0;        // input bytes read so far
   uint64_t total_bytes = 0;  // 0 when unknown
   uint64_t pairs = 0;        // findings so far
-  uint64_t done = 0;         // verify: candidate pairs done / total
+  uint64_t done = 0;         // candidates: fingerprint partitions indexed / total;
+                             // verifying: candidate pairs done / total
   uint64_t total = 0;
 };
 
