@@ -1056,7 +1056,7 @@ void QuoteClusterer::AddPrepared(uint32_t doc, absl::Span<const PreparedQuotatio
                                       static_cast<uint16_t>(length), static_cast<uint8_t>(clitic),
                                       static_cast<uint8_t>(letters)});
       }
-      texts_ += quote.folded.text;
+      texts_.Append(quote.folded.text);
       variant_index = static_cast<uint32_t>(variants_.size());
       variants_.push_back(variant);
       if (last_with_key != UINT32_MAX) {
@@ -1073,7 +1073,7 @@ void QuoteClusterer::AddPrepared(uint32_t doc, absl::Span<const PreparedQuotatio
     if (options_.keep_originals) {
       occurrence.original_begin = originals_.size();
       occurrence.original_size = static_cast<uint32_t>(quote.original.size());
-      originals_ += quote.original;
+      originals_.Append(quote.original);
     }
     occurrences_.push_back(occurrence);
   }
@@ -1086,18 +1086,15 @@ void QuoteClusterer::Add(uint32_t doc, absl::string_view original) {
 }
 
 size_t QuoteClusterer::MemoryUsage() const {
-  return variants_.capacity() * sizeof(Variant) + tokens_.capacity() * sizeof(StoredToken) +
-         texts_.capacity() + occurrences_.capacity() * sizeof(Occurrence) +
-         originals_.capacity() +
+  return variants_.capacity() * sizeof(Variant) + tokens_.memory_bytes() +
+         texts_.memory_bytes() + occurrences_.capacity() * sizeof(Occurrence) +
+         originals_.memory_bytes() +
          variant_by_key_.capacity() * (sizeof(uint64_t) + sizeof(uint32_t) + 1);
 }
 
 void QuoteClusterer::ShrinkToFit() {
   variants_.shrink_to_fit();
-  tokens_.shrink_to_fit();
-  texts_.shrink_to_fit();
   occurrences_.shrink_to_fit();
-  originals_.shrink_to_fit();
 }
 
 std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
@@ -1174,7 +1171,7 @@ std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
   };
   auto load = [this](uint32_t v, LoadedQuote* quote) {
     const Variant& variant = variants_[v];
-    quote->text.text.assign(texts_, variant.text_begin, variant.text_size);
+    texts_.Assign(variant.text_begin, variant.text_size, &quote->text.text);
     quote->tokens.resize(variant.token_count);
     quote->hashes.resize(variant.token_count);
     quote->letters.resize(variant.token_count);
@@ -1316,10 +1313,10 @@ std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
       QuoteOccurrence out;
       out.doc = occurrence.doc;
       out.span = occurrence.span;
-      out.text = originals_.substr(occurrence.original_begin, occurrence.original_size);
+      out.text = originals_.Substr(occurrence.original_begin, occurrence.original_size);
       quote.occurrences.push_back(std::move(out));
     }
-    quote.text = texts_.substr(variants_[longest].text_begin, variants_[longest].text_size);
+    quote.text = texts_.Substr(variants_[longest].text_begin, variants_[longest].text_size);
     result.push_back(std::move(quote));
   }
   return result;

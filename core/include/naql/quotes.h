@@ -84,6 +84,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "naql/aligner.h"
+#include "naql/chunked_vector.h"
 #include "naql/normalizer.h"
 #include "naql/offset_map.h"
 #include "naql/report.h"
@@ -335,11 +336,12 @@ class QuoteClusterer {
   const Tokenizer* tokenizer_;
 
   std::vector<Variant> variants_;
-  std::vector<StoredToken> tokens_;
-  std::string texts_;
+  // Chunked, not doubling: these grow for the whole scan (a sixth of the input's size on news).
+  internal::ChunkedVector<StoredToken> tokens_;
+  internal::ChunkedText texts_;
   absl::flat_hash_map<uint64_t, uint32_t> variant_by_key_;  // key → first variant with it
   std::vector<Occurrence> occurrences_;
-  std::string originals_;
+  internal::ChunkedText originals_;
 };
 
 }  // namespace naql
