@@ -1009,6 +1009,11 @@ void QuoteClusterer::Prepare(absl::string_view original, absl::Span<const Quotat
     normalizer_->Normalize(prepared.original, &prepared.folded);
     tokenizer_->Tokenize(prepared.folded, &prepared.tokens);
     if (prepared.tokens.size() < options_.min_words) continue;
+    // A batch of articles waits prepared: keep only what AddPrepared() reads. The offset map is
+    // most of a normalized text.
+    prepared.folded.map = OffsetMap();
+    prepared.folded.text.shrink_to_fit();
+    if (!options_.keep_originals) std::string().swap(prepared.original);
     out->push_back(std::move(prepared));
   }
 }

@@ -238,9 +238,10 @@ struct QuoteClustererOptions {
 // One document's quotations, normalized and tokenized: the work of QuoteClusterer::Add that needs
 // no shared state, so that callers can do it on many threads and add the results on one.
 struct PreparedQuotation {
-  Quotation quotation;        // offsets into the document's original text
-  std::string original;       // the original text of the quotation (quotation.span's bytes)
-  NormalizedText folded;      // normalization of `original` (offsets relative to `original`)
+  Quotation quotation;   // offsets into the document's original text
+  std::string original;  // the original text of the quotation (quotation.span's bytes); empty
+                         // unless QuoteClustererOptions::keep_originals
+  NormalizedText folded;      // normalization of `original`: its text only (no offset map)
   std::vector<Token> tokens;  // tokens of `folded`; at least min_words of them
 };
 
