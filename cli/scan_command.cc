@@ -39,9 +39,10 @@ repeats in --boilerplate-docs articles or more — site chrome, bylines, footers
 they never make or join a passage (--keep-boilerplate turns this off).
 
 Memory and disk: the passage fingerprints (16 bytes each, about the size of the input) and the
-compressed texts of articles that cannot be read again (stdin, .gz/.zst files) wait in a
-temporary file in --temp-dir (default: $TMPDIR, else /tmp), which has no name and vanishes with
-the scan; the fingerprints are indexed a sixteenth at a time. Memory is then mostly the
+compressed texts of articles that cannot be read again (.gz/.zst files) wait in a temporary file
+in --temp-dir (default: $TMPDIR, else /tmp), which has no name and vanishes with the scan, as
+does the copy of standard input kept there to be re-read; the fingerprints are indexed a
+sixteenth at a time. Memory is then mostly the
 quotations, the article list and LSH keys, and the articles being aligned (cached up to 32 MiB).
 
 Inputs: .txt files (one article each), JSON Lines (.jsonl, .ndjson), web archives (.warc and
@@ -140,7 +141,7 @@ void RegisterScan(CLI::App* app, Context* context) {
                       "A line in this many articles of one source is boilerplate")
       ->capture_default_str()->type_name("N")->check(Bounded(2u, 1u << 31));
   command->add_option("--temp-dir", flags->options.temp_dir,
-                      "Directory of the scan's temporary file (default: $TMPDIR, else /tmp)")
+                      "Directory of the scan's temporary files (default: $TMPDIR, else /tmp)")
       ->type_name("DIR");
   AddLangFlag(command, &flags->lang);
   AddRunFlags(command, &flags->common);

@@ -30,6 +30,7 @@ absl::Status ScanRunner::Open(const std::vector<std::string>& inputs, const std:
   ReaderOptions options;
   options.strict = strict_;
   options.language = language;
+  options.spool_directory = scan_options->temp_dir;  // where stdin waits to be re-read
   absl::StatusOr<std::unique_ptr<DocumentReader>> reader =
       OpenInputs(inputs, options, &progress_, diagnostics_);
   if (!reader.ok()) return reader.status();

@@ -325,7 +325,7 @@ TEST(ScannerTest, AnUnusableTemporaryDirectoryIsAnErrorNamingIt) {
   ASSERT_TRUE(reader.ok()) << reader.status();
   Scanner scanner(options);
   absl::Status status = scanner.Run(reader->get(), &sink);
-  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(absl::StrContains(status.message(), "/nonexistent/naql-temp")) << status;
   EXPECT_TRUE(sink.findings.empty());
 }

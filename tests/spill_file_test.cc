@@ -87,20 +87,20 @@ TEST(SpillFileTest, LeavesNoFileBehind) {
 TEST(SpillFileTest, AMissingDirectoryIsAnErrorNamingIt) {
   absl::StatusOr<std::unique_ptr<SpillFile>> file = SpillFile::Create("/nonexistent/naql-dir");
   ASSERT_FALSE(file.ok());
-  EXPECT_EQ(file.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(file.status().code(), absl::StatusCode::kNotFound);
   EXPECT_NE(file.status().message().find("/nonexistent/naql-dir"), std::string::npos)
       << file.status();
   EXPECT_NE(file.status().message().find("--temp-dir"), std::string::npos) << file.status();
 }
 
 TEST(SpillFileTest, DirectoryDefaultsToTmpdirThenTmp) {
-  EXPECT_EQ(SpillFile::Directory("/given"), "/given");
+  EXPECT_EQ(TempDirectory("/given"), "/given");
   const char* saved = getenv("TMPDIR");
   const std::string saved_value = saved == nullptr ? "" : saved;
   setenv("TMPDIR", "/from-env", 1);
-  EXPECT_EQ(SpillFile::Directory(""), "/from-env");
+  EXPECT_EQ(TempDirectory(""), "/from-env");
   unsetenv("TMPDIR");
-  EXPECT_EQ(SpillFile::Directory(""), "/tmp");
+  EXPECT_EQ(TempDirectory(""), "/tmp");
   if (saved != nullptr) setenv("TMPDIR", saved_value.c_str(), 1);
 }
 

@@ -29,6 +29,7 @@
 #include "input_stream.h"
 #include "language.h"
 #include "naql/status.h"
+#include "spill_file.h"
 #include "warc_format.h"
 
 #define XXH_INLINE_ALL
@@ -92,38 +93,6 @@ std::string JoinPath(absl::string_view dir, absl::string_view name) {
   return absl::StrCat(dir, "/", name);
 }
 
-// pread(2) of exactly `size` bytes at `offset`, retried on EINTR and short reads. Returns the bytes
-// read (fewer only at the end of the file).
-absl::StatusOr<size_t> PreadFully(int fd, char* buffer, size_t size, uint64_t offset,
-                                  absl::string_view path) {
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::pread(fd, buffer + done, std::min<size_t>(size - done, 1u << 30),
-                        static_cast<off_t>(offset + done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoToStatus(errno, absl::StrCat(path, ": read failed at byte ", offset + done));
-    }
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
-  }
-  return done;
-}
-
-// An unlinked temporary file in `directory`: it disappears when closed, also after a crash.
-absl::StatusOr<int> CreateSpoolFile(const std::string& directory) {
-  int fd = ::open(directory.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd >= 0) return fd;
-  // O_TMPFILE needs Linux 3.11 and file system support; otherwise create and unlink at once.
-  std::string name = JoinPath(directory, "naql-spool-XXXXXX");
-  fd = ::mkostemp(name.data(), O_CLOEXEC);
-  if (fd < 0) {
-    return ErrnoToStatus(errno, absl::StrCat("cannot create a spool file in ", directory));
-  }
-  ::unlink(name.c_str());
-  return fd;
-}
-
 struct IdKey {
   uint64_t low;
   uint64_t high;
@@ -182,7 +151,7 @@ static absl::StatusOr<Document> ReadRecordAt(int fd, Format format, Compression 
   }
   const size_t length = static_cast<size_t>(locator.length);
   std::string bytes(length + internal::kLinePadding, '\0');
-  NAQL_ASSIGN_OR_RETURN(size_t got, PreadFully(fd, bytes.data(), length, locator.offset, path));
+  NAQL_ASSIGN_OR_RETURN(size_t got, internal::PreadFully(fd, bytes.data(), length, locator.offset, path));
   if (got != length) {
     return absl::DataLossError(absl::StrCat(path, ": ends before byte ", locator.offset + length,
                                             " (the file changed since it was read)"));
@@ -470,12 +439,8 @@ class DocumentReader::Impl : public internal::ProblemSink {
           reread = kReopenByPath;
         }
       } else if (options_.spool_pipes) {
-        std::string directory = options_.spool_directory;
-        if (directory.empty()) {
-          const char* tmpdir = std::getenv("TMPDIR");
-          directory = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
-        }
-        absl::StatusOr<int> spool = CreateSpoolFile(directory);
+        absl::StatusOr<int> spool =
+            internal::CreateTempFile(internal::TempDirectory(options_.spool_directory));
         if (spool.ok()) {
           spool_fd = *spool;
           reread = spool_fd;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cassert>
 #include <utility>
 
@@ -14,31 +15,57 @@
 
 namespace naql::internal {
 
-std::string SpillFile::Directory(const std::string& dir) {
+std::string TempDirectory(const std::string& dir) {
   if (!dir.empty()) return dir;
   const char* tmpdir = getenv("TMPDIR");
   if (tmpdir != nullptr && *tmpdir != '\0') return tmpdir;
   return "/tmp";
 }
 
-absl::StatusOr<std::unique_ptr<SpillFile>> SpillFile::Create(const std::string& dir) {
-  std::string directory = Directory(dir);
+absl::StatusOr<int> CreateTempFile(const std::string& directory) {
   int fd = -1;
 #ifdef O_TMPFILE
   fd = open(directory.c_str(), O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
 #endif
+  if (fd >= 0) return fd;
+  // No O_TMPFILE (Linux 3.11, and the file system must support it): a named file, unlinked at
+  // once.
+  std::string name = directory.empty() || directory.back() != '/'
+                         ? absl::StrCat(directory, "/naql-XXXXXX")
+                         : absl::StrCat(directory, "naql-XXXXXX");
+  fd = mkostemp(name.data(), O_CLOEXEC);
   if (fd < 0) {
-    // No O_TMPFILE (or a file system without it): a named file, unlinked at once.
-    std::string name = absl::StrCat(directory, "/naql-spill-XXXXXX");
-    fd = mkostemp(name.data(), O_CLOEXEC);
-    if (fd >= 0) unlink(name.c_str());
+    return ErrnoToStatus(errno, absl::StrCat("cannot create a temporary file in ", directory));
   }
-  if (fd < 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot create a temporary file in ", directory, ": ", strerror(errno),
-                     " (--temp-dir or TMPDIR choose another directory)"));
+  unlink(name.c_str());
+  return fd;
+}
+
+absl::StatusOr<size_t> PreadFully(int fd, char* buffer, size_t size, uint64_t offset,
+                                  absl::string_view path) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = pread(fd, buffer + done, std::min<size_t>(size - done, 1u << 30),
+                      static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoToStatus(errno, absl::StrCat(path, ": read failed at byte ", offset + done));
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
   }
-  return std::unique_ptr<SpillFile>(new SpillFile(fd, std::move(directory)));
+  return done;
+}
+
+absl::StatusOr<std::unique_ptr<SpillFile>> SpillFile::Create(const std::string& dir) {
+  std::string directory = TempDirectory(dir);
+  absl::StatusOr<int> fd = CreateTempFile(directory);
+  if (!fd.ok()) {
+    return absl::Status(fd.status().code(),
+                        absl::StrCat(fd.status().message(),
+                                     " (--temp-dir or TMPDIR choose another directory)"));
+  }
+  return std::unique_ptr<SpillFile>(new SpillFile(*fd, std::move(directory)));
 }
 
 SpillFile::SpillFile(int fd, std::string directory) : fd_(fd), directory_(std::move(directory)) {
@@ -95,15 +122,12 @@ absl::Status SpillFile::ReadAt(uint64_t offset, size_t size, char* out) const {
                                             directory_, " (", offset, " + ", size, " > ",
                                             flushed_, ")"));
   }
-  size_t done = 0;
-  while (done < size) {
-    const ssize_t n = pread(fd_, out + done, size - done, static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (n == 0) errno = EIO;
-      return Error("read");
-    }
-    done += static_cast<size_t>(n);
+  NAQL_ASSIGN_OR_RETURN(
+      size_t got,
+      PreadFully(fd_, out, size, offset, absl::StrCat("the temporary file in ", directory_)));
+  if (got != size) {
+    return absl::DataLossError(
+        absl::StrCat("the temporary file in ", directory_, " is shorter than written"));
   }
   return absl::OkStatus();
 }

@@ -27,13 +27,23 @@
 
 namespace naql::internal {
 
+// `dir`, or $TMPDIR when `dir` is empty, or /tmp when neither is set.
+std::string TempDirectory(const std::string& dir);
+
+// An unnamed temporary file in `directory`, open for reading and writing: O_TMPFILE where the
+// file system supports it, otherwise mkstemp() and unlink at once; it disappears when closed, also
+// after a crash. Errors name the directory (ErrnoToStatus: NotFound, PermissionDenied, ...).
+absl::StatusOr<int> CreateTempFile(const std::string& directory);
+
+// pread(2) of exactly `size` bytes at `offset`, retried on EINTR and short reads. Returns the bytes
+// read (fewer only at the end of the file); errors name `path`.
+absl::StatusOr<size_t> PreadFully(int fd, char* buffer, size_t size, uint64_t offset,
+                                  absl::string_view path);
+
 class SpillFile {
  public:
-  // The directory of `dir`, or of $TMPDIR when `dir` is empty, or /tmp when neither is set.
-  static std::string Directory(const std::string& dir);
-
-  // Creates the file in Directory(dir). Fails with a message naming the directory (missing, not
-  // writable) and how to choose another.
+  // Creates the file in TempDirectory(dir). Fails with a message naming the directory (missing,
+  // not writable) and how to choose another.
   static absl::StatusOr<std::unique_ptr<SpillFile>> Create(const std::string& dir);
 
   ~SpillFile();

@@ -282,9 +282,9 @@ class QuoteClusterer {
   // Bytes held by the recorded quotations (texts, hashes, tables), for memory reports.
   size_t MemoryUsage() const;
 
-  // Gives back the growth slack of the arrays the recorded quotations are kept in (up to half of
-  // them, since arrays grow by doubling): for a caller done adding, or pausing for long. Add()s
-  // may follow. Costs one copy of the arrays.
+  // Gives back the growth slack of the variant and occurrence tables (up to half of them, since
+  // they grow by doubling; the token and text tables grow in chunks and have none): for a caller
+  // done adding, or pausing for long. Add()s may follow. Costs one copy of those two tables.
   void ShrinkToFit();
 
   // Clusters the quotations recorded so far; may be called again after more Add()s.

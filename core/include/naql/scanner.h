@@ -79,7 +79,7 @@ struct ScanOptions {
   // Where the scan's temporary file goes (empty: $TMPDIR, else /tmp). The file has no name and
   // vanishes with the scan; it holds what phase 1 need not keep in memory: the passage
   // fingerprints (16 bytes each, about the size of the input) and the compressed texts of
-  // articles that cannot be read again (stdin, compressed files: ~1/3 of their size).
+  // articles that cannot be read again (compressed files: ~1/3 of their size).
   std::string temp_dir;
 
   absl::Status Validate() const;
