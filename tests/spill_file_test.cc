@@ -55,8 +55,9 @@ TEST(SpillFileTest, ReadsBackWhatWasAppendedAtItsOffset) {
   }
   // A part of one append, and a range across two.
   EXPECT_EQ(Read(*file, written[3].first + 10, 20), written[3].second.substr(10, 20));
+  const std::string& third = written[3].second;
   EXPECT_EQ(Read(*file, written[4].first - 2, 4),
-            written[3].second.substr(written[3].second.size() - 2) + written[4].second.substr(0, 2));
+            third.substr(third.size() - 2) + written[4].second.substr(0, 2));
 }
 
 TEST(SpillFileTest, ReadingPastWhatWasFlushedIsAnError) {

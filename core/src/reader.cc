@@ -151,7 +151,8 @@ static absl::StatusOr<Document> ReadRecordAt(int fd, Format format, Compression 
   }
   const size_t length = static_cast<size_t>(locator.length);
   std::string bytes(length + internal::kLinePadding, '\0');
-  NAQL_ASSIGN_OR_RETURN(size_t got, internal::PreadFully(fd, bytes.data(), length, locator.offset, path));
+  NAQL_ASSIGN_OR_RETURN(size_t got,
+                        internal::PreadFully(fd, bytes.data(), length, locator.offset, path));
   if (got != length) {
     return absl::DataLossError(absl::StrCat(path, ": ends before byte ", locator.offset + length,
                                             " (the file changed since it was read)"));

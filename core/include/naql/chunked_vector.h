@@ -1,5 +1,5 @@
-// naql/chunked_vector.h — an append-only array in fixed-size chunks, for large tables that grow for
-// the whole of a scan.
+// naql/chunked_vector.h — an append-only array in fixed-size chunks, for large tables that grow
+// for the whole of a scan.
 //
 // A std::vector that grows by doubling holds up to twice its size, and three times while it moves
 // to a larger buffer; appended a chunk at a time, this array holds its elements plus less than
