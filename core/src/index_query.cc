@@ -5,7 +5,7 @@
 //   1. Fingerprint the query documents (in parallel) and find their boilerplate lines: a line is
 //      boilerplate when the live indexed documents of its source holding it (the LINES tables)
 //      plus the query documents holding it reach boilerplate.min_docs. Passage fingerprints that
-//      touch a boilerplate line are dropped, as Scanner::AddPassagesWithoutBoilerplate does.
+//      touch a boilerplate line are dropped, as the scanner drops them (FindPassagePairs).
 //   2. Candidates from the tables of every segment: the documents sharing an LSH band key with the
 //      query (at most max_bucket_size per bucket, the oldest, as LshIndex::Query returns them), and
 //      the documents sharing a passage fingerprint whose document frequency — live indexed

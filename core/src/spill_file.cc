@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -74,12 +73,6 @@ SpillFile::SpillFile(int fd, std::string directory) : fd_(fd), directory_(std::m
 
 SpillFile::~SpillFile() { close(fd_); }
 
-absl::Status SpillFile::Error(const char* what) const {
-  return absl::ResourceExhaustedError(absl::StrCat(
-      "cannot ", what, " the temporary file in ", directory_, ": ", strerror(errno),
-      errno == ENOSPC ? " (--temp-dir or TMPDIR choose a directory with more room)" : ""));
-}
-
 absl::StatusOr<uint64_t> SpillFile::Append(absl::string_view bytes) {
   const uint64_t offset = size();
   if (buffer_.size() + bytes.size() > kBufferBytes) {
@@ -107,8 +100,13 @@ absl::Status SpillFile::Write(const char* data, size_t size) {
         pwrite(fd_, data + done, size - done, static_cast<off_t>(flushed_ + done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      if (n == 0) errno = ENOSPC;
-      return Error("write");
+      const int error = n == 0 ? ENOSPC : errno;  // no progress: the disk is full
+      absl::Status status =
+          ErrnoToStatus(error, absl::StrCat("cannot write the temporary file in ", directory_));
+      if (error != ENOSPC) return status;
+      return absl::Status(status.code(),
+                          absl::StrCat(status.message(),
+                                       " (--temp-dir or TMPDIR choose a directory with more room)"));
     }
     done += static_cast<size_t>(n);
   }

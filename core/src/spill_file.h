@@ -66,7 +66,6 @@ class SpillFile {
 
  private:
   SpillFile(int fd, std::string directory);
-  absl::Status Error(const char* what) const;
   // Writes [data, data + size) at the end of the file.
   absl::Status Write(const char* data, size_t size);
 

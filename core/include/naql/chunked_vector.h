@@ -91,8 +91,8 @@ class ChunkedText {
   void Append(absl::string_view piece) { bytes_.Append(piece.data(), piece.size()); }
   // Bytes [begin, begin + n) as a string.
   std::string Substr(size_t begin, size_t n) const {
-    std::string out(n, '\0');
-    bytes_.CopyOut(begin, n, out.data());
+    std::string out;
+    Assign(begin, n, &out);
     return out;
   }
   // Writes bytes [begin, begin + n) to *out (replacing its contents; reuses its capacity).

@@ -149,7 +149,7 @@ class PassageIndex {
   // Adds `entries` in one go, as if each document's hashes had been passed to Add() (in any
   // order; an entry repeated counts once), without copying them: the index takes the array and
   // Build() sorts it in place. A caller that collects its entries in such an array anyway (the
-  // scanner does, until boilerplate is known) so never holds them twice. Requires !built(), no
+  // scanner does, one partition of its spilled fingerprints at a time) so never holds them twice. Requires !built(), no
   // entry added before, and every doc < UINT32_MAX. Leaves *entries empty.
   void AdoptEntries(std::vector<Entry>* entries);
 
