@@ -105,6 +105,12 @@ void AddLangFlag(CLI::App* command, std::string* language) {
       ->check(CLI::IsMember({"ar"}).description(""));
 }
 
+void AddTempDirFlag(CLI::App* command, std::string* directory) {
+  command->add_option("--temp-dir", *directory,
+                      "Directory of the temporary file (default: $TMPDIR, else /tmp)")
+      ->type_name("DIR");
+}
+
 void AddMatchingFlags(CLI::App* command, ScanOptions* o) {
   command->add_option("--min-words", o->fingerprint.min_words,
                       "Shortest shared passage reported, in words (1-1000)")

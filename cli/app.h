@@ -75,6 +75,9 @@ void AddMatchingFlags(CLI::App* command, ScanOptions* options);
 // language known (see ReaderOptions::language).
 void AddLangFlag(CLI::App* command, std::string* language);
 
+// Registers --temp-dir DIR (ScanOptions::temp_dir).
+void AddTempDirFlag(CLI::App* command, std::string* directory);
+
 // Registers --threads, --strict, -q, -v, --progress/--no-progress.
 void AddRunFlags(CLI::App* command, CommonFlags* flags);
 

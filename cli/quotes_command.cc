@@ -29,6 +29,10 @@ Output formats (--format):
 Offsets are half-open, into the original article: code points (begin/end) and UTF-8 bytes.
 Exit codes: 0 a repeated quotation was found, 1 none, 2 error.
 
+Memory and disk: each quotation's words and texts wait in a temporary file in --temp-dir
+(default: $TMPDIR, else /tmp; about a third of the input), which has no name and vanishes with
+the run, until the quotations are compared at the end.
+
 Example:
   naql quotes fixtures/seeds)";
 
@@ -107,9 +111,14 @@ int RunQuotes(QuotesFlags& flags, Context* context) {
     out.Flush();
     return diagnostics.Fail(status);
   }
-  ReportSummary summary = runner.Summary(scanner.stats());
+  const ScanStats& stats = scanner.stats();
+  ReportSummary summary = runner.Summary(stats);
   summary.quotes = sink.quotes();
   sink.Finish(summary);
+  diagnostics.Info(absl::StrCat(stats.documents, " documents, ", stats.bytes,
+                                " bytes; temporary file ", stats.spill_bytes,
+                                " bytes; seconds: reading ", stats.fingerprint_seconds,
+                                ", quotations ", stats.cluster_seconds));
   return sink.quotes() > 0 ? kExitFound : kExitNothing;
 }
 
@@ -134,6 +143,7 @@ void RegisterQuotes(CLI::App* app, Context* context) {
                       "Similarity above which two quotations are the same (0-1]")
       ->capture_default_str()->type_name("S")->check(Bounded(0.01, 1.0));
   AddLangFlag(command, &flags->lang);
+  AddTempDirFlag(command, &flags->options.temp_dir);
   AddRunFlags(command, &flags->common);
   command->callback([flags, context] { context->exit_code = RunQuotes(*flags, context); });
 }

@@ -38,12 +38,12 @@ every candidate pair is then aligned word by word. Lines that one source (the "s
 repeats in --boilerplate-docs articles or more — site chrome, bylines, footers — are boilerplate:
 they never make or join a passage (--keep-boilerplate turns this off).
 
-Memory and disk: the passage fingerprints (16 bytes each, about the size of the input) and the
-compressed texts of articles that cannot be read again (.gz/.zst files) wait in a temporary file
-in --temp-dir (default: $TMPDIR, else /tmp), which has no name and vanishes with the scan, as
-does the copy of standard input kept there to be re-read; the fingerprints are indexed a
-sixteenth at a time. Memory is then mostly the
-quotations, the article list and LSH keys, and the articles being aligned (cached up to 32 MiB).
+Memory and disk: the passage fingerprints (16 bytes each, about the size of the input), the
+compressed texts of articles that cannot be read again (.gz/.zst files) and the quotations found
+wait in a temporary file in --temp-dir (default: $TMPDIR, else /tmp), which has no name and
+vanishes with the scan, as does the copy of standard input kept there to be re-read; the
+fingerprints are indexed a sixteenth at a time. Memory is then mostly the article list and LSH
+keys, the articles being aligned (cached up to 24 MiB), and at the end the repeated quotations.
 
 Inputs: .txt files (one article each), JSON Lines (.jsonl, .ndjson), web archives (.warc and
 Common Crawl's .warc.wet), each optionally .gz or .zst; directories are searched for them. An HTML
@@ -140,9 +140,7 @@ void RegisterScan(CLI::App* app, Context* context) {
   command->add_option("--boilerplate-docs", flags->options.boilerplate.min_docs,
                       "A line in this many articles of one source is boilerplate")
       ->capture_default_str()->type_name("N")->check(Bounded(2u, 1u << 31));
-  command->add_option("--temp-dir", flags->options.temp_dir,
-                      "Directory of the scan's temporary files (default: $TMPDIR, else /tmp)")
-      ->type_name("DIR");
+  AddTempDirFlag(command, &flags->options.temp_dir);
   AddLangFlag(command, &flags->lang);
   AddRunFlags(command, &flags->common);
   command->callback([flags, context] { context->exit_code = RunScan(*flags, context); });

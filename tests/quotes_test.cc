@@ -6,15 +6,18 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
+#include "spill_file.h"
 #include "testing.h"
 #include "utf8.h"
 
@@ -582,7 +585,18 @@ TEST_F(QuoteClustererTest, WithoutOriginalsOnlyTheTextsAreLeftOut) {
     with.Add(doc, texts[doc]);
     without.Add(doc, texts[doc]);
   }
-  EXPECT_LT(without.MemoryUsage(), with.MemoryUsage());
+  {
+    // Memory grows by 1 MiB chunks: add the seeds' quotations until they fill several.
+    options.keep_originals = true;
+    QuoteClusterer many_with(options, &normalizer_, &tokenizer_);
+    options.keep_originals = false;
+    QuoteClusterer many_without(options, &normalizer_, &tokenizer_);
+    for (uint32_t doc = 0; doc < 500 * texts.size(); ++doc) {
+      many_with.Add(doc, texts[doc % texts.size()]);
+      many_without.Add(doc, texts[doc % texts.size()]);
+    }
+    EXPECT_LT(many_without.MemoryUsage() + (size_t{1} << 20), many_with.MemoryUsage());
+  }
   std::vector<RepeatedQuote> expected = with.Build();
   const std::vector<RepeatedQuote> got = without.Build();
   ASSERT_FALSE(expected.empty());
@@ -904,6 +918,41 @@ TEST_F(QuoteClustererTest, BuildOnThreadsEqualsSerial) {
   EXPECT_FALSE(serial.empty());
   EXPECT_EQ(Describe(clusterer.Build(2)), serial);
   EXPECT_EQ(Describe(clusterer.Build(5)), serial);
+}
+
+// With the token tables and texts in a temporary file shared with other writers, Build() gives
+// the same clusters, texts and occurrences as in memory, and the clusterer holds much less.
+TEST_F(QuoteClustererTest, TemporaryFileGivesTheSameClusters) {
+  const uint64_t seed = TestSeed() + 4;
+  SCOPED_TRACE(absl::StrCat("NAQL_TEST_SEED=", seed - 4));
+  const PlantedCorpus corpus = MakeCorpus(seed, 600, 400, 0.08);
+  for (const bool keep_originals : {true, false}) {
+    SCOPED_TRACE(absl::StrCat("keep_originals=", keep_originals));
+    QuoteClustererOptions options;
+    options.keep_originals = keep_originals;
+    QuoteClusterer in_memory(options, &normalizer_, &tokenizer_);
+    QuoteClusterer spilled(options, &normalizer_, &tokenizer_);
+    absl::StatusOr<std::unique_ptr<internal::SpillFile>> file = internal::SpillFile::Create("");
+    ASSERT_TRUE(file.ok()) << file.status();
+    ASSERT_TRUE((*file)->Append("bytes of another writer").ok());
+    spilled.UseTemporaryFile(file->get());
+    for (uint32_t d = 0; d < corpus.docs.size(); ++d) {
+      in_memory.Add(d, corpus.docs[d]);
+      spilled.Add(d, corpus.docs[d]);
+      if (d % 7 == 0) {
+        ASSERT_TRUE((*file)->Append(std::string(d, 'x')).ok());
+      }
+    }
+    ASSERT_TRUE(spilled.status().ok()) << spilled.status();
+    EXPECT_EQ(spilled.num_variants(), in_memory.num_variants());
+    EXPECT_LT(2 * spilled.MemoryUsage(), in_memory.MemoryUsage());
+
+    const std::string expected = Describe(in_memory.Build(2));
+    EXPECT_FALSE(expected.empty());
+    EXPECT_EQ(Describe(spilled.Build(1)), expected);
+    EXPECT_EQ(Describe(spilled.Build(2)), expected);
+    EXPECT_TRUE(spilled.status().ok()) << spilled.status();
+  }
 }
 
 TEST_F(QuoteClustererTest, EmptyClusterer) {

@@ -35,6 +35,7 @@
 #include <cassert>
 #include <cstring>
 #include <numeric>
+#include <type_traits>
 #include <utility>
 
 #define XXH_INLINE_ALL
@@ -45,6 +46,7 @@
 #include "lcs.h"
 #include "naql/status.h"
 #include "parallel.h"
+#include "spill_file.h"
 #include "utf8.h"
 
 namespace naql {
@@ -1018,67 +1020,94 @@ void QuoteClusterer::Prepare(absl::string_view original, absl::Span<const Quotat
   }
 }
 
+void QuoteClusterer::UseTemporaryFile(internal::SpillFile* file) {
+  assert(occurrences_.empty());
+  spill_ = file;
+}
+
+absl::Status QuoteClusterer::status() const {
+  absl::MutexLock lock(&error_mutex_);
+  return error_;
+}
+
+void QuoteClusterer::KeepError(absl::Status status) const {
+  absl::MutexLock lock(&error_mutex_);
+  if (error_.ok()) error_ = std::move(status);
+}
+
+bool QuoteClusterer::Store(absl::string_view bytes, uint64_t* offset) {
+  if (spill_ == nullptr) {
+    *offset = memory_store_.size();
+    memory_store_.Append(bytes);
+    return true;
+  }
+  absl::StatusOr<uint64_t> appended = spill_->Append(bytes);
+  if (!appended.ok()) {
+    KeepError(std::move(appended).status());
+    return false;
+  }
+  *offset = *appended;
+  return true;
+}
+
+bool QuoteClusterer::Load(uint64_t offset, size_t size, std::string* out) const {
+  if (spill_ == nullptr) {
+    memory_store_.Assign(offset, size, out);
+    return true;
+  }
+  out->resize(size);
+  if (absl::Status read = spill_->ReadAt(offset, size, out->data()); !read.ok()) {
+    KeepError(std::move(read));
+    return false;
+  }
+  return true;
+}
+
 void QuoteClusterer::AddPrepared(uint32_t doc, absl::Span<const PreparedQuotation> prepared) {
+  // Records hold StoredTokens as their bytes, read back by this process only.
+  static_assert(std::is_trivially_copyable_v<StoredToken>);
+  if (spill_ != nullptr && !status().ok()) return;
   std::vector<uint64_t> hashes;
+  std::string record;
   for (const PreparedQuotation& quote : prepared) {
     if (quote.tokens.size() < options_.min_words) continue;
     hashes.clear();
     for (const Token& token : quote.tokens) hashes.push_back(token.hash);
     // In-memory key only (never stored), so the byte order of the hashes does not matter.
-    const uint64_t key = XXH3_64bits(hashes.data(), hashes.size() * sizeof(uint64_t));
+    const XXH128_hash_t hash = XXH3_128bits(hashes.data(), hashes.size() * sizeof(uint64_t));
 
-    // Find the variant with this exact token sequence, or make one.
-    uint32_t variant_index = UINT32_MAX;
-    uint32_t last_with_key = UINT32_MAX;
-    if (auto it = variant_by_key_.find(key); it != variant_by_key_.end()) {
-      for (uint32_t v = it->second; v != UINT32_MAX;) {
-        const Variant& variant = variants_[v];
-        bool equal = variant.token_count == hashes.size();
-        for (uint32_t t = 0; equal && t < variant.token_count; ++t) {
-          equal = tokens_[variant.token_begin + t].hash == hashes[t];
-        }
-        if (equal) {
-          variant_index = v;
-          break;
-        }
-        last_with_key = v;
-        v = variant.next_same_key == 0 ? UINT32_MAX : variant.next_same_key - 1;
-      }
-    }
-    if (variant_index == UINT32_MAX) {
+    // The variant with this token sequence, or a new one.
+    const auto [it, inserted] = variant_by_key_.try_emplace(
+        std::make_pair(hash.low64, hash.high64), static_cast<uint32_t>(variants_.size()));
+    if (inserted) {
       Variant variant;
-      variant.key = key;
-      variant.token_begin = static_cast<uint32_t>(tokens_.size());
       variant.token_count = static_cast<uint32_t>(quote.tokens.size());
-      variant.text_begin = texts_.size();
       variant.text_size = static_cast<uint32_t>(quote.folded.text.size());
+      record.clear();
       for (const Token& token : quote.tokens) {
         const uint32_t length = std::min<uint32_t>(token.folded_end - token.folded_begin, 0xFFFF);
         const uint32_t clitic =
             std::min<uint32_t>({token.stem_begin - token.folded_begin, length, 0xFF});
         const uint32_t letters = std::min<uint32_t>(StemLetters(quote.folded, token), 0xFF);
-        tokens_.push_back(StoredToken{token.hash, token.folded_begin,
-                                      static_cast<uint16_t>(length), static_cast<uint8_t>(clitic),
-                                      static_cast<uint8_t>(letters)});
+        const StoredToken stored{token.hash, token.folded_begin, static_cast<uint16_t>(length),
+                                 static_cast<uint8_t>(clitic), static_cast<uint8_t>(letters)};
+        record.append(reinterpret_cast<const char*>(&stored), sizeof(stored));
       }
-      texts_.Append(quote.folded.text);
-      variant_index = static_cast<uint32_t>(variants_.size());
+      record += quote.folded.text;
+      if (!Store(record, &variant.record)) {
+        variant_by_key_.erase(it);
+        return;
+      }
       variants_.push_back(variant);
-      if (last_with_key != UINT32_MAX) {
-        variants_[last_with_key].next_same_key = variant_index + 1;
-      } else {
-        variant_by_key_.emplace(key, variant_index);
-      }
     }
 
     Occurrence occurrence;
     occurrence.doc = doc;
-    occurrence.variant = variant_index;
+    occurrence.variant = it->second;
     occurrence.span = quote.quotation.span;
     if (options_.keep_originals) {
-      occurrence.original_begin = originals_.size();
+      if (!Store(quote.original, &occurrence.original_begin)) return;
       occurrence.original_size = static_cast<uint32_t>(quote.original.size());
-      originals_.Append(quote.original);
     }
     occurrences_.push_back(occurrence);
   }
@@ -1091,10 +1120,9 @@ void QuoteClusterer::Add(uint32_t doc, absl::string_view original) {
 }
 
 size_t QuoteClusterer::MemoryUsage() const {
-  return variants_.capacity() * sizeof(Variant) + tokens_.memory_bytes() +
-         texts_.memory_bytes() + occurrences_.capacity() * sizeof(Occurrence) +
-         originals_.memory_bytes() +
-         variant_by_key_.capacity() * (sizeof(uint64_t) + sizeof(uint32_t) + 1);
+  return variants_.capacity() * sizeof(Variant) + memory_store_.memory_bytes() +
+         occurrences_.capacity() * sizeof(Occurrence) +
+         variant_by_key_.capacity() * (sizeof(decltype(variant_by_key_)::value_type) + 1);
 }
 
 void QuoteClusterer::ShrinkToFit() {
@@ -1103,6 +1131,10 @@ void QuoteClusterer::ShrinkToFit() {
 }
 
 std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
+  if (spill_ != nullptr) {
+    if (absl::Status flushed = spill_->Flush(); !flushed.ok()) KeepError(std::move(flushed));
+  }
+  if (!status().ok()) return {};
   const uint32_t num_variants = static_cast<uint32_t>(variants_.size());
   DisjointSets sets(num_variants);
 
@@ -1112,15 +1144,26 @@ std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
     uint32_t variant;
   };
   std::vector<Entry> entries;
-  entries.reserve(tokens_.size());
+  {
+    size_t tokens = 0;
+    for (const Variant& variant : variants_) tokens += variant.token_count;
+    entries.reserve(tokens);
+  }
+  std::string record;
   for (uint32_t v = 0; v < num_variants; ++v) {
     const Variant& variant = variants_[v];
-    for (uint32_t t = 0; t + 1 < variant.token_count; ++t) {
-      entries.push_back(Entry{BigramHash(tokens_[variant.token_begin + t].hash,
-                                         tokens_[variant.token_begin + t + 1].hash),
-                              v});
+    if (!Load(variant.record, size_t{variant.token_count} * sizeof(StoredToken), &record)) {
+      return {};
+    }
+    uint64_t previous = 0;
+    for (uint32_t t = 0; t < variant.token_count; ++t) {
+      uint64_t hash;  // StoredToken::hash, the first member
+      std::memcpy(&hash, record.data() + t * sizeof(StoredToken), sizeof(hash));
+      if (t > 0) entries.push_back(Entry{BigramHash(previous, hash), v});
+      previous = hash;
     }
   }
+  std::string().swap(record);
   std::sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
     return x.bigram != y.bigram ? x.bigram < y.bigram : x.variant < y.variant;
   });
@@ -1173,15 +1216,49 @@ std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
     CommonWordsScratch common_scratch;
     std::vector<Span> spans;
     AlignScratch scratch;
+    std::string record;
   };
-  auto load = [this](uint32_t v, LoadedQuote* quote) {
+  // Candidates read the variants' records many times each, at random: records in the temporary
+  // file are read back into memory once, now that the bigram entries are freed. Only those of the
+  // variants that can be compared: with fewer than min_shared_bigrams useful bigrams, a variant
+  // shares too few with any other (often most variants: quotations found once).
+  auto record_size = [this](uint32_t v) {
+    return size_t{variants_[v].token_count} * sizeof(StoredToken) + variants_[v].text_size;
+  };
+  auto comparable = [&](uint32_t v) {
+    return variant_bigram_count[v + 1] - variant_bigram_count[v] >= options_.min_shared_bigrams;
+  };
+  internal::ChunkedText spilled_records;
+  std::vector<uint64_t> spilled_record_of;  // variant → offset in spilled_records, if comparable
+  if (spill_ != nullptr) {
+    spilled_record_of.resize(num_variants);
+    std::string record;
+    for (uint32_t v = 0; v < num_variants; ++v) {
+      if (!comparable(v)) continue;
+      if (!Load(variants_[v].record, record_size(v), &record)) return {};
+      spilled_record_of[v] = spilled_records.size();
+      spilled_records.Append(record);
+    }
+  }
+  // False after a read error (kept in status()).
+  auto read_record = [&](uint32_t v, std::string* record) {
+    if (spill_ != nullptr && comparable(v)) {
+      spilled_records.Assign(spilled_record_of[v], record_size(v), record);
+      return true;
+    }
+    return Load(variants_[v].record, record_size(v), record);
+  };
+  auto load = [&](uint32_t v, std::string* record, LoadedQuote* quote) {
     const Variant& variant = variants_[v];
-    texts_.Assign(variant.text_begin, variant.text_size, &quote->text.text);
+    const size_t token_bytes = size_t{variant.token_count} * sizeof(StoredToken);
+    if (!read_record(v, record)) return false;
+    quote->text.text.assign(*record, token_bytes, variant.text_size);
     quote->tokens.resize(variant.token_count);
     quote->hashes.resize(variant.token_count);
     quote->letters.resize(variant.token_count);
     for (uint32_t t = 0; t < variant.token_count; ++t) {
-      const StoredToken& stored = tokens_[variant.token_begin + t];
+      StoredToken stored;
+      std::memcpy(&stored, record->data() + t * sizeof(StoredToken), sizeof(stored));
       Token& token = quote->tokens[t];
       token = Token();
       token.hash = stored.hash;
@@ -1191,6 +1268,7 @@ std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
       quote->hashes[t] = stored.hash;
       quote->letters[t] = stored.letters;
     }
+    return true;
   };
   const AlignerOptions& aligner_options = aligner_.options();
   const bool containment_possible = options_.min_containment <= 1.0;
@@ -1224,11 +1302,11 @@ std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
       const bool may_contain = containment_possible && shorter >= options_.min_containment_words;
       if (!may_be_similar && !may_contain) continue;
       if (!loaded_v) {
-        load(v, &w->quote_v);
+        if (!load(v, &w->record, &w->quote_v)) return;
         w->pattern_v.Assign(w->quote_v.hashes);
         loaded_v = true;
       }
-      load(u, &w->quote_u);
+      if (!load(u, &w->record, &w->quote_u)) return;
       bool same = false;
       if (may_be_similar) {
         const uint32_t common = CommonWords(w->quote_u, w->quote_v, &w->pattern_v, aligner_options,
@@ -1265,6 +1343,9 @@ std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
     }
   }
   std::vector<Worker>().swap(workers);
+  spilled_records = internal::ChunkedText();
+  std::vector<uint64_t>().swap(spilled_record_of);
+  if (!status().ok()) return {};
 
   // 3. Clusters: occurrences grouped by the root of their variant.
   std::vector<uint32_t> order(occurrences_.size());
@@ -1318,10 +1399,17 @@ std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
       QuoteOccurrence out;
       out.doc = occurrence.doc;
       out.span = occurrence.span;
-      out.text = originals_.Substr(occurrence.original_begin, occurrence.original_size);
+      if (occurrence.original_size > 0 &&
+          !Load(occurrence.original_begin, occurrence.original_size, &out.text)) {
+        return {};
+      }
       quote.occurrences.push_back(std::move(out));
     }
-    quote.text = texts_.Substr(variants_[longest].text_begin, variants_[longest].text_size);
+    const Variant& variant = variants_[longest];
+    if (!Load(variant.record + size_t{variant.token_count} * sizeof(StoredToken),
+              variant.text_size, &quote.text)) {
+      return {};
+    }
     result.push_back(std::move(quote));
   }
   return result;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -135,12 +136,15 @@ class Scanner::Impl {
     }
     if (options_.find_quotes) {
       ZstdContexts zstd(1);
-      for (RepeatedQuote& quote : quote_clusterer_.Build(options_.threads)) {
+      std::vector<RepeatedQuote> quotes = quote_clusterer_.Build(options_.threads);
+      NAQL_RETURN_IF_ERROR(quote_clusterer_.status());
+      for (RepeatedQuote& quote : quotes) {
         ++stats_->quotes;
         if (options_.find_pairs) {
           NAQL_RETURN_IF_ERROR(FillQuoteTexts(zstd.Decompression(0), &quote));
         }
         sink->OnQuote(quote);
+        quote = RepeatedQuote();  // its texts are written: free them
       }
     }
     stats_->cluster_seconds = SecondsSince(start);
@@ -200,8 +204,11 @@ class Scanner::Impl {
     std::vector<std::vector<PreparedQuotation>> quotations;
     std::vector<std::vector<LineFingerprint>> lines;
     NAQL_RETURN_IF_ERROR(ReadBatch(&batch, &batch_locators));
-    if (options_.find_pairs) {
+    if (options_.find_pairs || options_.find_quotes) {
       NAQL_ASSIGN_OR_RETURN(spill_, internal::SpillFile::Create(options_.temp_dir));
+    }
+    if (options_.find_quotes) quote_clusterer_.UseTemporaryFile(spill_.get());
+    if (options_.find_pairs) {
       if (options_.find_partial) {
         passage_spill_ = std::make_unique<internal::PassageSpill>(
             spill_.get(), internal::PassageSpill::PartitionsFor(reader_->total_bytes()));
@@ -257,8 +264,16 @@ class Scanner::Impl {
             NAQL_ASSIGN_OR_RETURN(text.offset, spill_->Append(stored[i]));
             text.size = stored[i].size();
           }
-          quotations_.insert(quotations_.end(), detected[i].begin(), detected[i].end());
-          quotation_end_.push_back(static_cast<uint32_t>(quotations_.size()));
+          uint64_t quotations_offset = 0;
+          if (!detected[i].empty()) {
+            NAQL_ASSIGN_OR_RETURN(
+                quotations_offset,
+                spill_->Append(absl::string_view(reinterpret_cast<const char*>(detected[i].data()),
+                                                 detected[i].size() * sizeof(Quotation))));
+          }
+          quotations_offset_.push_back(quotations_offset);
+          quotation_end_.push_back((quotation_end_.empty() ? 0 : quotation_end_.back()) +
+                                   static_cast<uint32_t>(detected[i].size()));
           // The LSH index keeps the band keys; the signature itself is computed again for the
           // few articles of LSH candidates at verification (Analyzed::signature) rather than
           // held for every article (4 · num_perm bytes each).
@@ -275,20 +290,20 @@ class Scanner::Impl {
         if (options_.find_quotes) quote_clusterer_.AddPrepared(index, quotations[i]);
         stats_->bytes += batch[i].text.size();
       }
+      if (options_.find_quotes) NAQL_RETURN_IF_ERROR(quote_clusterer_.status());
       stats_->documents = documents_->size();
       ReportProgress("reading", 0, 0, /*force=*/false);
       std::swap(batch, next_batch);
       std::swap(batch_locators, next_locators);
     }
     stats_->skipped = reader_->skipped();
-    if (options_.find_pairs) {
-      if (passage_spill_ != nullptr) NAQL_RETURN_IF_ERROR(passage_spill_->Finish());
+    if (passage_spill_ != nullptr) NAQL_RETURN_IF_ERROR(passage_spill_->Finish());
+    if (spill_ != nullptr) {
       NAQL_RETURN_IF_ERROR(spill_->Flush());
       stats_->spill_bytes = spill_->size();
-      if (options_.remove_boilerplate) FindBoilerplate();
     }
+    if (options_.find_pairs && options_.remove_boilerplate) FindBoilerplate();
     if (options_.find_quotes) quote_clusterer_.ShrinkToFit();
-    quotations_.shrink_to_fit();
 #ifdef __GLIBC__
     // Phase 1 freed many small per-article buffers (texts, pending fingerprints and lines); give
     // the free heap pages back before the candidate phase allocates its large arrays.
@@ -300,7 +315,7 @@ class Scanner::Impl {
                                 (passage_spill_ ? passage_spill_->memory_bytes() : 0) +
                                 locators_.capacity() * sizeof(DocumentLocator) +
                                 stored_texts_.capacity() * sizeof(StoredText) +
-                                quotations_.capacity() * sizeof(Quotation) +
+                                quotations_offset_.capacity() * sizeof(uint64_t) +
                                 quotation_end_.capacity() * sizeof(uint32_t) +
                                 quote_clusterer_.MemoryUsage();
     return absl::OkStatus();
@@ -478,10 +493,16 @@ class Scanner::Impl {
     return clusterer;
   }
 
-  // The quotations phase 1 found in article `doc`.
-  absl::Span<const Quotation> QuotationsOf(uint32_t doc) const {
+  // Quotations go to the temporary file as their bytes, read back by this process only.
+  static_assert(std::is_trivially_copyable_v<Quotation>);
+
+  // Reads the quotations phase 1 found in article `doc` into *out.
+  absl::Status ReadQuotations(uint32_t doc, std::vector<Quotation>* out) const {
     const uint32_t begin = doc == 0 ? 0 : quotation_end_[doc - 1];
-    return absl::MakeConstSpan(quotations_).subspan(begin, quotation_end_[doc] - begin);
+    out->resize(quotation_end_[doc] - begin);
+    if (out->empty()) return absl::OkStatus();
+    return spill_->ReadAt(quotations_offset_[doc], out->size() * sizeof(Quotation),
+                          reinterpret_cast<char*>(out->data()));
   }
 
   // An article read again and analyzed for verification, cached across batches.
@@ -512,7 +533,12 @@ class Scanner::Impl {
       return;
     }
     out->doc = *std::move(loaded);
-    fingerprinter_.Analyze(out->doc.text, QuotationsOf(doc), &out->text);
+    std::vector<Quotation> quotations;
+    if (absl::Status read = ReadQuotations(doc, &quotations); !read.ok()) {
+      out->status = std::move(read);
+      return;
+    }
+    fingerprinter_.Analyze(out->doc.text, quotations, &out->text);
     if (signature) {
       std::vector<uint64_t> hashes, shingles;
       TokenHashes(out->text.tokens, &hashes);
@@ -667,7 +693,8 @@ class Scanner::Impl {
   std::function<void(const ScanProgress&)> progress_;
   Clock::time_point last_progress_{};
 
-  // Passage fingerprints and the texts of articles that cannot be read again wait in spill_.
+  // Passage fingerprints, the texts of articles that cannot be read again, the quotations found
+  // in phase 1 and the quotation clusterer's tables wait in spill_.
   std::unique_ptr<internal::SpillFile> spill_;
   std::unique_ptr<internal::PassageSpill> passage_spill_;
   std::vector<DocumentLocator> locators_;  // per document
@@ -677,9 +704,10 @@ class Scanner::Impl {
     uint64_t size = 0;
   };
   std::vector<StoredText> stored_texts_;
-  // The quotations of every document, in document order; quotation_end_[doc] is one past the last
-  // of `doc`'s (they flag quoted spans; detecting them again per verification would cost more).
-  std::vector<Quotation> quotations_;
+  // The quotations of every document (they flag quoted spans; detecting them again per
+  // verification would cost more) wait in spill_: `doc`'s are at quotations_offset_[doc], and
+  // quotation_end_[doc] counts those of documents 0..doc.
+  std::vector<uint64_t> quotations_offset_;
   std::vector<uint32_t> quotation_end_;
   std::vector<std::pair<uint32_t, uint32_t>> duplicate_pairs_;
   // Boilerplate: per document, its lines until the end of phase 1 (flat, one row per document:

@@ -41,6 +41,8 @@ expect 2 "format" -- scan --format xml fixtures/seeds
 expect 2 "min-words" -- scan --min-words 3 fixtures/seeds
 expect 2 "temporary file in $tmp/no-such-dir.*--temp-dir" -- scan --temp-dir "$tmp/no-such-dir" fixtures/seeds
 TMPDIR="$tmp/no-such-dir" expect 2 "temporary file in $tmp/no-such-dir" -- scan fixtures/seeds
+expect 2 "temporary file in $tmp/no-such-dir.*--temp-dir" -- \
+  quotes --temp-dir "$tmp/no-such-dir" fixtures/seeds
 expect 2 "no article with id 'zzz'" -- compare --in fixtures/seeds zzz fixtures/seeds/000_99452b6767717ae0.txt
 expect 0 "" -- normalize "$tmp/binary.txt"
 

@@ -76,12 +76,14 @@
 #include <bitset>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "naql/aligner.h"
 #include "naql/chunked_vector.h"
@@ -91,6 +93,10 @@
 #include "naql/tokenizer.h"
 
 namespace naql {
+
+namespace internal {
+class SpillFile;  // core/src/spill_file.h
+}  // namespace internal
 
 // One quotation of an original text.
 struct Quotation {
@@ -276,6 +282,19 @@ class QuoteClusterer {
   // Prepare() then AddPrepared(). Not thread-safe.
   void Add(uint32_t doc, absl::string_view original);
 
+  // Keeps what the clusterer records of each quotation (token table, folded text and, with
+  // keep_originals, original text) in `file` rather than in memory, from the first Add() on:
+  // memory then holds about 45 bytes per distinct quotation and 40 per occurrence, the file the
+  // rest (16 bytes per token plus the texts: about a sixth of news text). Build() flushes the file
+  // and reads the token tables and texts back into memory, once the bigram index it builds first
+  // is freed. `file` is not owned and must outlive the clusterer; other writers may share it.
+  // Call before any Add().
+  void UseTemporaryFile(internal::SpillFile* file);
+
+  // OK, or the first write or read error of the temporary file. After an error Add()s record
+  // nothing more and Build() returns no clusters, so check this after adding and after Build().
+  absl::Status status() const;
+
   // Quotations recorded so far, and distinct token sequences among them.
   size_t num_quotations() const { return occurrences_.size(); }
   size_t num_variants() const { return variants_.size(); }
@@ -283,8 +302,8 @@ class QuoteClusterer {
   size_t MemoryUsage() const;
 
   // Gives back the growth slack of the variant and occurrence tables (up to half of them, since
-  // they grow by doubling; the token and text tables grow in chunks and have none): for a caller
-  // done adding, or pausing for long. Add()s may follow. Costs one copy of those two tables.
+  // they grow by doubling; the store of token tables and texts grows in chunks and has none): for
+  // a caller done adding, or pausing for long. Add()s may follow. Costs one copy of those two tables.
   void ShrinkToFit();
 
   // Clusters the quotations recorded so far; may be called again after more Add()s.
@@ -304,14 +323,12 @@ class QuoteClusterer {
   std::vector<RepeatedQuote> Build(unsigned threads = 1) const;
 
  private:
-  // A distinct token sequence and where its data lives in the flat arrays below.
+  // A distinct token sequence and where its record is in the store: the sequence's tokens
+  // (StoredToken each), then the folded text of its first occurrence.
   struct Variant {
-    uint64_t key = 0;           // XXH3 of the token hashes
-    uint32_t token_begin = 0;   // into tokens_
+    uint64_t record = 0;
     uint32_t token_count = 0;
-    uint64_t text_begin = 0;    // into texts_ (folded text of its first occurrence)
     uint32_t text_size = 0;
-    uint32_t next_same_key = 0;  // index + 1 of another variant with the same key (0: none)
   };
   // What the aligner needs of a token, positions relative to the variant's folded text.
   // (16 bytes: a word longer than 65,535 bytes keeps only that much for spelling comparisons.)
@@ -326,9 +343,16 @@ class QuoteClusterer {
     uint32_t doc = 0;
     uint32_t variant = 0;
     OriginalSpan span;
-    uint64_t original_begin = 0;  // into originals_
+    uint64_t original_begin = 0;  // in the store (with keep_originals)
     uint32_t original_size = 0;
   };
+
+  // Stores `bytes` in memory or in the temporary file and sets *offset to where they start.
+  // False after a write error (kept in status_).
+  bool Store(absl::string_view bytes, uint64_t* offset);
+  // Reads stored bytes [offset, offset + size) into *out. False after a read error (kept).
+  bool Load(uint64_t offset, size_t size, std::string* out) const;
+  void KeepError(absl::Status status) const;
 
   QuoteClustererOptions options_;
   QuoteDetector detector_;
@@ -337,12 +361,17 @@ class QuoteClusterer {
   const Tokenizer* tokenizer_;
 
   std::vector<Variant> variants_;
-  // Chunked, not doubling: these grow for the whole scan (a sixth of the input's size on news).
-  internal::ChunkedVector<StoredToken> tokens_;
-  internal::ChunkedText texts_;
-  absl::flat_hash_map<uint64_t, uint32_t> variant_by_key_;  // key → first variant with it
+  // XXH3-128 of a variant's token hashes → the variant. Two sequences with one 128-bit hash are
+  // taken to be one (about one chance in 2^100 among a billion quotations).
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, uint32_t> variant_by_key_;
   std::vector<Occurrence> occurrences_;
-  internal::ChunkedText originals_;
+  // The store: in memory, in chunks that never move (it grows for the whole scan: a sixth of the
+  // input's size on news), unless spill_ is set.
+  internal::ChunkedText memory_store_;
+  internal::SpillFile* spill_ = nullptr;
+
+  mutable absl::Mutex error_mutex_;
+  mutable absl::Status error_ ABSL_GUARDED_BY(error_mutex_);
 };
 
 }  // namespace naql

@@ -72,14 +72,15 @@ struct ScanOptions {
   // appears in many candidate pairs is read and analyzed once rather than once per batch.
   // Candidates are verified in order of their first article, so the articles of one story — the
   // pairs that share them — tend to be close. 0 disables the cache (each batch analyzes what it
-  // needs). Memory of the verify phase is about this plus one batch's articles. 32 MiB holds the
-  // articles of a story's pairs; more was not faster on real news (64 MiB: the same speed within
-  // the noise of this machine, 25 MB more at the peak).
-  uint64_t verify_cache_bytes = uint64_t{32} << 20;
+  // needs). Memory of the verify phase is about this plus one batch's articles. 24 MiB holds the
+  // articles of a story's pairs; more was not faster on real news within the noise of this
+  // machine (32 MiB: the same speed, 8 MB more at the peak; 64 MiB: 25 MB more).
+  uint64_t verify_cache_bytes = uint64_t{24} << 20;
   // Where the scan's temporary file goes (empty: $TMPDIR, else /tmp). The file has no name and
   // vanishes with the scan; it holds what phase 1 need not keep in memory: the passage
-  // fingerprints (16 bytes each, about the size of the input) and the compressed texts of
-  // articles that cannot be read again (compressed files: ~1/3 of their size).
+  // fingerprints (16 bytes each, about the size of the input), the compressed texts of articles
+  // that cannot be read again (compressed files: ~1/3 of their size) and the token tables and
+  // texts of the quotations (with find_quotes; about a fifth of the input).
   std::string temp_dir;
 
   absl::Status Validate() const;
@@ -111,7 +112,7 @@ struct ScanStats {
   double verify_seconds = 0;
   double cluster_seconds = 0;  // clusters of duplicates and repeated quotations, after verification
   uint64_t fingerprint_bytes = 0;  // memory held by fingerprints after phase 1
-  uint64_t spill_bytes = 0;  // written to the temporary file: passage fingerprints, stored texts
+  uint64_t spill_bytes = 0;  // written to the temporary file (ScanOptions::temp_dir)
   uint64_t verify_analyses = 0;    // articles read and analyzed again for verification
 };
 
