@@ -287,8 +287,8 @@ class QuoteClusterer {
   // memory then holds about 45 bytes per distinct quotation and 40 per occurrence, the file the
   // rest (16 bytes per token plus the texts: about a sixth of news text). Build() flushes the file
   // and reads the token tables and texts back into memory, once the bigram index it builds first
-  // is freed. `file` is not owned and must outlive the clusterer; other writers may share it.
-  // Call before any Add().
+  // is freed. `file` is not owned and must outlive the clusterer; other writers may share it, but
+  // not write while Build() runs. Call before any Add().
   void UseTemporaryFile(internal::SpillFile* file);
 
   // OK, or the first write or read error of the temporary file. After an error Add()s record
@@ -303,7 +303,8 @@ class QuoteClusterer {
 
   // Gives back the growth slack of the variant and occurrence tables (up to half of them, since
   // they grow by doubling; the store of token tables and texts grows in chunks and has none): for
-  // a caller done adding, or pausing for long. Add()s may follow. Costs one copy of those two tables.
+  // a caller done adding, or pausing for long. Add()s may follow. Costs one copy of those two
+  // tables.
   void ShrinkToFit();
 
   // Clusters the quotations recorded so far; may be called again after more Add()s.
