@@ -4,7 +4,10 @@
 
 #include "naql/quotes.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <csignal>
 #include <map>
 #include <memory>
 #include <set>
@@ -953,6 +956,39 @@ TEST_F(QuoteClustererTest, TemporaryFileGivesTheSameClusters) {
     EXPECT_EQ(Describe(spilled.Build(2)), expected);
     EXPECT_TRUE(spilled.status().ok()) << spilled.status();
   }
+}
+
+// A write error of the temporary file (the file-size limit here, as a full disk would) is kept:
+// status() reports it, later Add()s record nothing and Build() returns no clusters.
+TEST_F(QuoteClustererTest, TemporaryFileWriteErrorIsKept) {
+  const PlantedCorpus corpus = MakeCorpus(TestSeed() + 5, 300, 200, 0.05);
+  absl::StatusOr<std::unique_ptr<internal::SpillFile>> file = internal::SpillFile::Create("");
+  ASSERT_TRUE(file.ok()) << file.status();
+  QuoteClusterer clusterer(QuoteClustererOptions(), &normalizer_, &tokenizer_);
+  clusterer.UseTemporaryFile(file->get());
+
+  rlimit saved;
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  rlimit limited = saved;
+  limited.rlim_cur = 0;  // every write fails with EFBIG (SIGXFSZ ignored)
+  void (*const saved_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
+  // Writes are buffered by the MiB: add until one reaches the file.
+  uint32_t doc = 0;
+  for (int pass = 0; pass < 50 && clusterer.status().ok(); ++pass) {
+    for (const std::string& text : corpus.docs) clusterer.Add(doc++, text);
+  }
+  setrlimit(RLIMIT_FSIZE, &saved);
+  signal(SIGXFSZ, saved_handler);
+
+  EXPECT_EQ(clusterer.status().code(), absl::StatusCode::kResourceExhausted) << clusterer.status();
+  EXPECT_NE(clusterer.status().message().find("temporary file"), absl::string_view::npos);
+  const size_t recorded = clusterer.num_quotations();
+  EXPECT_GT(recorded, 0u);
+  clusterer.Add(doc, corpus.docs[0]);
+  EXPECT_EQ(clusterer.num_quotations(), recorded);
+  EXPECT_TRUE(clusterer.Build().empty());
+  EXPECT_FALSE(clusterer.status().ok());
 }
 
 TEST_F(QuoteClustererTest, EmptyClusterer) {
