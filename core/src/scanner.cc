@@ -515,7 +515,7 @@ class Scanner::Impl {
     size_t bytes = 0;         // approximate heap bytes held
 
     void Measure() {
-      // The offset map is dropped before this (LoadAndAnalyze).
+      // The offset map and the growth slack are dropped before this (LoadAndAnalyze).
       bytes = sizeof(*this) + doc.text.capacity() + doc.id.capacity() + doc.location.capacity() +
               text.folded.text.capacity() + text.tokens.capacity() * sizeof(Token) +
               text.quotations.capacity() * sizeof(Quotation) +
@@ -538,6 +538,8 @@ class Scanner::Impl {
       out->status = std::move(read);
       return;
     }
+    // Cached articles should hold no growth slack: the tokens are as many as phase 1 counted.
+    out->text.tokens.reserve((*documents_)[doc].words);
     fingerprinter_.Analyze(out->doc.text, quotations, &out->text);
     if (signature) {
       std::vector<uint64_t> hashes, shingles;
@@ -549,6 +551,7 @@ class Scanner::Impl {
     // Tokens carry their original spans; alignment needs the folded letters but not the map of
     // every folded code point (a third of what an analyzed article holds).
     out->text.folded.map = OffsetMap();
+    out->text.folded.text.shrink_to_fit();  // the normalizer's working room (2 KiB and more)
     if (doc < boilerplate_ranges_.size() && !boilerplate_ranges_[doc].empty()) {
       MaskTokens(boilerplate_ranges_[doc], doc, absl::MakeSpan(out->text.tokens));
     }
