@@ -189,17 +189,15 @@ namespace internal {
 // variant rule looks at a token (most tokens are only ever compared by hash), and decoded to code
 // points only for the few pairs that pass the cheap filters.
 struct PreparedSequence {
-  struct Stem {
-    uint64_t mask = 0;    // letter-set mask
-    uint8_t letters = 0;  // length in code points, saturated at 255
-    bool ready = false;
-  };
-
   const Token* tokens = nullptr;
   const std::string* text = nullptr;  // null: no variant rule
   uint32_t size = 0;
   std::vector<uint64_t> hashes;  // token hashes, contiguous
-  std::vector<Stem> stems;
+  // Stems, measured lazily (the variant rule's filters read them on every cell it looks at, so
+  // they are kept apart, in arrays of their own): length in code points, saturated at 255 (0: not
+  // measured yet, or an empty stem, which the tokenizer never makes), and letter-set mask.
+  std::vector<uint8_t> letters;
+  std::vector<uint64_t> masks;
 
   void Prepare(const TokenSequence& sequence, bool with_stems) {
     tokens = sequence.tokens.data();
@@ -207,7 +205,10 @@ struct PreparedSequence {
     text = with_stems ? &sequence.text->text : nullptr;
     hashes.resize(size);
     for (uint32_t i = 0; i < size; ++i) hashes[i] = tokens[i].hash;
-    if (with_stems) stems.assign(size, Stem());
+    if (with_stems) {
+      letters.assign(size, 0);
+      masks.resize(size);
+    }
   }
 
   // Decodes the stem of token t, calling visit(code_point) for each. NormalizedText::text is
@@ -228,19 +229,10 @@ struct PreparedSequence {
     }
   }
 
-  const Stem& StemOf(uint32_t t) {
-    Stem& stem = stems[t];
-    if (stem.ready) return stem;
-    uint32_t count = 0;
-    uint64_t mask = 0;
-    ForEachCodePoint(t, [&](char32_t cp) {
-      mask |= LetterBit(cp);
-      ++count;
-    });
-    stem.mask = mask;
-    stem.letters = static_cast<uint8_t>(std::min<uint32_t>(count, 255));
-    stem.ready = true;
-    return stem;
+  // Length of token t's stem in code points (saturated at 255); its mask is then masks[t].
+  uint32_t LettersOf(uint32_t t) {
+    const uint32_t known = letters[t];
+    return known != 0 ? known : Measure(t);
   }
 
   // Writes the first kMaxVariantLetters code points of token t's stem to out.
@@ -250,6 +242,19 @@ struct PreparedSequence {
       if (count < kMaxVariantLetters) out[count] = cp;
       ++count;
     });
+  }
+
+ private:
+  [[gnu::noinline]] uint32_t Measure(uint32_t t) {
+    uint32_t count = 0;
+    uint64_t mask = 0;
+    ForEachCodePoint(t, [&](char32_t cp) {
+      mask |= LetterBit(cp);
+      ++count;
+    });
+    masks[t] = mask;
+    letters[t] = static_cast<uint8_t>(std::min<uint32_t>(count, 255));
+    return letters[t];
   }
 };
 
@@ -504,20 +509,26 @@ class Alignment {
 
   // ---- Extension --------------------------------------------------------------------------
 
+  // The variant similarity σ of a[i] and b[j] (0 when they are not variants). Called on most
+  // cells of the extension's band, and almost always rejected by the cheap filters (see the file
+  // comment), which are therefore inline; the letters are compared out of line.
   double VariantScore(uint32_t i, uint32_t j) {
-    const PreparedSequence::Stem& x = s_.a.StemOf(i);
-    const PreparedSequence::Stem& y = s_.b.StemOf(j);
-    const uint32_t la = x.letters, lb = y.letters;
+    const uint32_t la = s_.a.LettersOf(i), lb = s_.b.LettersOf(j);
     const uint32_t difference = la > lb ? la - lb : lb - la;
     const uint32_t allowed = AllowedDistance(std::min(la, lb), o_);
-    // Cheap necessary conditions first: lengths, then letter sets (see the file comment). A
-    // proclitic form differs by one letter in length and at most one bit of the mask.
+    // Lengths, then letter sets. A proclitic form differs by one letter in length and at most one
+    // bit of the mask.
     if (allowed == 0 || difference > allowed) {
-      if (!o_.fuzzy_proclitics || difference != 1 || PopCount(x.mask ^ y.mask) > 1) return 0;
-    } else if (PopCount(x.mask ^ y.mask) > 2 * allowed) {
+      if (!o_.fuzzy_proclitics || difference != 1) return 0;
+      if (PopCount(s_.a.masks[i] ^ s_.b.masks[j]) > 1) return 0;
+    } else if (PopCount(s_.a.masks[i] ^ s_.b.masks[j]) > 2 * allowed) {
       return 0;
     }
     if (la > kMaxVariantLetters || lb > kMaxVariantLetters) return 0;
+    return CompareLetters(i, la, j, lb);
+  }
+
+  [[gnu::noinline]] double CompareLetters(uint32_t i, uint32_t la, uint32_t j, uint32_t lb) {
     char32_t a_letters[kMaxVariantLetters], b_letters[kMaxVariantLetters];
     s_.a.CodePoints(i, a_letters);
     s_.b.CodePoints(j, b_letters);
