@@ -2,14 +2,17 @@
 // whole corpus.
 //
 //   crawl_benchmark --input FILE.jsonl[.zst] [--truth TRUTH.jsonl] [--threads N] [--repeat R]
-//                   [--exact-too] [--samples N] [--no-diagnose] [--machine]
+//                   [--exact-too] [--whole-too] [--samples N] [--no-diagnose] [--machine]
 //                   [--max-df N] [--verify-batch N] [--passage-shingle K] [--verify-cache-mb M]
 //
 // What it does, in order:
 //   1. Scans the input in-process R times with the Scanner (default options, --threads workers;
 //      edit-tolerant alignment) and keeps the median wall and CPU time; with --exact-too, R more
 //      times with exact-only alignment (AlignerOptions::edit_tolerant = false). The pairs of every
-//      run are kept (about 40 bytes each) and must be the same in every run of a mode.
+//      run are kept (about 40 bytes each) and must be the same in every run of a mode. With
+//      --whole-too, R more times without the passage stage (ScanOptions::find_partial = false,
+//      `naql scan --no-partial`): whole-article near-duplicates only, the job datasketch's
+//      MinHash + MinHashLSH does (naql still verifies each candidate and reports its spans).
 //      The machine may be shared: the scan's CPU time (user + system, all threads) divided by
 //      its thread count is reported next to the wall time, as the "CPU-bound" throughput — the
 //      speed the scan would have alone with every thread busy (an upper bound).
@@ -100,7 +103,8 @@ constexpr double kTargetTolerantShare = 0.8;     // tolerant throughput >= 80% o
 
 constexpr char kUsage[] =
     "usage: crawl_benchmark --input FILE.jsonl[.zst] [--truth TRUTH.jsonl] [--threads N]\n"
-    "                       [--repeat R] [--exact-too] [--samples N] [--no-diagnose] [--machine]\n"
+    "                       [--repeat R] [--exact-too] [--whole-too] [--samples N]\n"
+    "                       [--no-diagnose] [--machine]\n"
     "                       [--max-df N] [--verify-batch N] [--passage-shingle K]\n"
     "                       [--verify-cache-mb M]\n"
     "  --input      the corpus (JSON Lines, optionally .gz/.zst; read at run time, not copied)\n"
@@ -109,6 +113,8 @@ constexpr char kUsage[] =
     "  --threads    scanner worker threads (default: all cores)\n"
     "  --repeat     scans per mode; the median time is reported (default 3)\n"
     "  --exact-too  also scan with exact-only alignment and print the throughput ratio\n"
+    "  --whole-too  also scan for whole-article near-duplicates only (no passage stage, as\n"
+    "               `naql scan --no-partial`): the job datasketch does, against its figure\n"
     "  --samples    examples printed per class of found / missed / extra pairs (default 4)\n"
     "  --no-diagnose  skip the classification of missed pairs\n"
     "  --machine    also print crawl.<key>=<value> lines for scripts\n"
@@ -205,6 +211,7 @@ struct Flags {
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   unsigned repeat = 3;
   bool exact_too = false;
+  bool whole_too = false;
   unsigned samples = 4;
   bool diagnose = true;
   bool machine = false;
@@ -226,6 +233,10 @@ Flags ParseFlags(int argc, char** argv) {
     }
     if (flag == "--exact-too") {
       flags.exact_too = true;
+      continue;
+    }
+    if (flag == "--whole-too") {
+      flags.whole_too = true;
       continue;
     }
     if (flag == "--no-diagnose") {
@@ -881,6 +892,12 @@ int main(int argc, char** argv) {
     exact_options.aligner.edit_tolerant = false;
     exact = ScanMode("exact", flags, exact_options, /*keep_ids=*/false);
   }
+  ModeResult whole;
+  if (flags.whole_too) {
+    naql::ScanOptions whole_options = options;
+    whole_options.find_partial = false;
+    whole = ScanMode("whole-article", flags, whole_options, /*keep_ids=*/false);
+  }
   // 2. Memory of this process after its scans, before anything else is loaded.
   const uint64_t process_peak_rss = PeakRssBytes();
   const std::string load_end = LoadAverage();
@@ -993,6 +1010,18 @@ int main(int argc, char** argv) {
                 Check(scan_mbps / exact_mbps >= kTargetTolerantShare),
                 Check(cpu_mbps / exact_cpu_mbps >= kTargetTolerantShare));
   }
+  double whole_mbps = 0, whole_cpu_mbps = 0;
+  if (flags.whole_too) {
+    whole_mbps = mb / whole.median_seconds;
+    whole_cpu_mbps = mb / (whole.median_cpu_seconds / flags.threads);
+    std::printf("  whole-article  near-duplicates only (--no-partial): median %.2f s wall, %.2f s "
+                "CPU: %.1f MB/s wall, %.1f CPU-bound = %.1f× datasketch (CPU-bound); %zu pairs "
+                "(%llu duplicate)%s\n",
+                whole.median_seconds, whole.median_cpu_seconds, whole_mbps, whole_cpu_mbps,
+                whole_cpu_mbps / kDatasketchMBps, whole.first.pairs.size(),
+                static_cast<unsigned long long>(whole.first.stats.duplicates),
+                whole.deterministic ? "" : " (WARNING: differ between runs)");
+  }
   machine.Put("input", flags.input);
   machine.Put("text_mb", mb);
   machine.Put("jsonl_mb", corpus.jsonl_bytes / 1e6);
@@ -1032,6 +1061,15 @@ int main(int argc, char** argv) {
     machine.Put("exact_pairs", exact.first.pairs.size());
     machine.Put("tolerant_over_exact", scan_mbps / exact_mbps);
     machine.Put("cpu_tolerant_over_exact", cpu_mbps / exact_cpu_mbps);
+  }
+  if (flags.whole_too) {
+    machine.Put("whole_seconds", whole.median_seconds);
+    machine.Put("whole_cpu_seconds", whole.median_cpu_seconds);
+    machine.Put("whole_mb_per_s", whole_mbps);
+    machine.Put("whole_cpu_mb_per_s", whole_cpu_mbps);
+    machine.Put("whole_cpu_x_datasketch", whole_cpu_mbps / kDatasketchMBps);
+    machine.Put("whole_pairs", whole.first.pairs.size());
+    machine.Put("whole_duplicates", whole.first.stats.duplicates);
   }
 
   // 4. Quality.

@@ -18,6 +18,7 @@
 #   GEN_DIR=DIR    use DIR/corpus.jsonl and DIR/truth.jsonl if they exist, else generate there and
 #                  keep them (generation takes minutes and a few GB of memory)
 #   EXACT_TOO=1    also scan with exact-only alignment (tolerant/exact ratio); 0 to skip
+#   WHOLE_TOO=1    also scan for whole-article near-duplicates only (--no-partial); 0 to skip
 #   SAMPLES=4      examples per class in the reports
 # The full reports go to stderr as they are produced; the table to stdout. The data file is read
 # where it is, never copied.
@@ -43,6 +44,7 @@ samples=${SAMPLES:-4}
 common=(--repeat "$repeat" --samples "$samples" --machine)
 [[ -n ${THREADS:-} ]] && common+=(--threads "$THREADS")
 [[ ${EXACT_TOO:-1} == 1 ]] && common+=(--exact-too)
+[[ ${WHOLE_TOO:-1} == 1 ]] && common+=(--whole-too)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/naql-crawl.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -110,4 +112,7 @@ awk -F= '
     row("exact-only MB/s (wall)", "exact_mb_per_s", "")
     row("tolerant / exact throughput (wall)", "tolerant_over_exact", "")
     row("tolerant / exact throughput (CPU)", "cpu_tolerant_over_exact", "")
+    row("whole-article only MB/s (CPU-bound)", "whole_cpu_mb_per_s", "")
+    row("whole-article only x datasketch (CPU)", "whole_cpu_x_datasketch", "x")
+    row("whole-article only pairs", "whole_pairs", "")
   }' "$work/a.txt" "$work/b.txt"
