@@ -58,6 +58,8 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "window_hashes.h"
+
 namespace naql {
 namespace {
 
@@ -442,9 +444,7 @@ class Alignment {
                          std::vector<uint64_t>* out) {
     const size_t count = hashes.size() >= k ? hashes.size() - k + 1 : 0;
     out->resize(count);
-    for (size_t i = 0; i < count; ++i) {
-      (*out)[i] = XXH3_64bits_withSeed(&hashes[i], k * sizeof(uint64_t), kSeedGramSeed);
-    }
+    internal::HashWindows(hashes.data(), count, k, kSeedGramSeed, out->data());
   }
 
   // Finds the seeds of k-grams and merges them into diagonal runs (s_.runs).
