@@ -9,7 +9,10 @@
 set -uo pipefail
 
 bench="${1:-}"
-[[ -x "$bench" ]] || { echo "usage: $0 PATH/TO/crawl_benchmark (from the repository root)" >&2; exit 2; }
+if [[ ! -x "$bench" ]]; then
+  echo "usage: $0 PATH/TO/crawl_benchmark (from the repository root)" >&2
+  exit 2
+fi
 corpus=fixtures/planted/corpus.jsonl
 truth=fixtures/planted/truth.jsonl
 failures=0
@@ -39,7 +42,8 @@ truth_duplicates=$(grep -c '"kind":"duplicate"' "$truth")
   fail "whole-article duplicates $(value whole_duplicates), truth has $truth_duplicates"
 awk -v x="$(value whole_cpu_mb_per_s)" 'BEGIN { exit !(x > 0) }' ||
   fail "whole-article throughput $(value whole_cpu_mb_per_s)"
-grep -q '^  whole-article  near-duplicates only' <<<"$out" || fail "no whole-article line in the report"
+grep -q '^  whole-article  near-duplicates only' <<<"$out" ||
+  fail "no whole-article line in the report"
 
 if ((failures)); then
   echo "$failures check(s) failed" >&2

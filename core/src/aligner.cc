@@ -54,10 +54,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "utf8.h"
-
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #include "window_hashes.h"
 
 namespace naql {
