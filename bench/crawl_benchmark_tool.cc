@@ -4,6 +4,7 @@
 //   crawl_benchmark --input FILE.jsonl[.zst] [--truth TRUTH.jsonl] [--threads N] [--repeat R]
 //                   [--exact-too] [--whole-too] [--samples N] [--no-diagnose] [--machine]
 //                   [--max-df N] [--verify-batch N] [--passage-shingle K] [--verify-cache-mb M]
+//                   [--compress-temp]
 //
 // What it does, in order:
 //   1. Scans the input in-process R times with the Scanner (default options, --threads workers;
@@ -43,9 +44,10 @@
 // the size of the decompressed JSON Lines is printed too. The datasketch reference figure
 // (kDatasketchMBps) is the one measured on this machine for issue 3.
 //
-// --max-df, --verify-batch, --passage-shingle and --verify-cache-mb override
+// --max-df, --verify-batch, --passage-shingle, --verify-cache-mb and --compress-temp override
 // PassageIndexOptions::max_df, ScanOptions::verify_batch_pairs,
-// FingerprintOptions::passage_shingle and ScanOptions::verify_cache_bytes, for experiments. --machine adds `crawl.<key>=<value>` lines
+// FingerprintOptions::passage_shingle, ScanOptions::verify_cache_bytes and
+// ScanOptions::compress_stored_texts, for experiments. --machine adds `crawl.<key>=<value>` lines
 // (read by bench/run_crawl_benchmark.sh). bench/README.md describes every figure.
 // Exit status: 0 on success, 2 on bad usage or any error (message on stderr).
 
@@ -106,7 +108,7 @@ constexpr char kUsage[] =
     "                       [--repeat R] [--exact-too] [--whole-too] [--samples N]\n"
     "                       [--no-diagnose] [--machine]\n"
     "                       [--max-df N] [--verify-batch N] [--passage-shingle K]\n"
-    "                       [--verify-cache-mb M]\n"
+    "                       [--verify-cache-mb M] [--compress-temp]\n"
     "  --input      the corpus (JSON Lines, optionally .gz/.zst; read at run time, not copied)\n"
     "  --truth      truth pairs written by gen_corpus; without it, a brute-force exact-overlap\n"
     "               oracle (every pair sharing a run of 8 normalized words) is the truth\n"
@@ -118,9 +120,10 @@ constexpr char kUsage[] =
     "  --samples    examples printed per class of found / missed / extra pairs (default 4)\n"
     "  --no-diagnose  skip the classification of missed pairs\n"
     "  --machine    also print crawl.<key>=<value> lines for scripts\n"
-    "  --max-df, --verify-batch, --passage-shingle, --verify-cache-mb  experiments: override\n"
-    "               PassageIndexOptions::max_df, ScanOptions::verify_batch_pairs,\n"
-    "               FingerprintOptions::passage_shingle and ScanOptions::verify_cache_bytes\n"
+    "  --max-df, --verify-batch, --passage-shingle, --verify-cache-mb, --compress-temp\n"
+    "               experiments: override PassageIndexOptions::max_df,\n"
+    "               ScanOptions::verify_batch_pairs, FingerprintOptions::passage_shingle,\n"
+    "               ScanOptions::verify_cache_bytes and ScanOptions::compress_stored_texts\n"
     "               (default: the scanner's defaults)\n";
 
 [[noreturn]] void Fail(const std::string& message) {
@@ -221,6 +224,7 @@ struct Flags {
   unsigned verify_batch = 0;
   unsigned passage_shingle = 0;
   unsigned verify_cache_mb = ~0u;  // ~0u: the scanner's default
+  bool compress_temp = false;
 };
 
 Flags ParseFlags(int argc, char** argv) {
@@ -245,6 +249,10 @@ Flags ParseFlags(int argc, char** argv) {
     }
     if (flag == "--machine") {
       flags.machine = true;
+      continue;
+    }
+    if (flag == "--compress-temp") {
+      flags.compress_temp = true;
       continue;
     }
     static const char* const kValueFlags[] = {"--input",   "--truth",  "--threads",
@@ -876,7 +884,10 @@ int main(int argc, char** argv) {
   if (flags.max_df > 0) options.passage.max_df = flags.max_df;
   if (flags.verify_batch > 0) options.verify_batch_pairs = flags.verify_batch;
   if (flags.passage_shingle > 0) options.fingerprint.passage_shingle = flags.passage_shingle;
-  if (flags.verify_cache_mb != ~0u) options.verify_cache_bytes = uint64_t{flags.verify_cache_mb} << 20;
+  if (flags.verify_cache_mb != ~0u) {
+    options.verify_cache_bytes = uint64_t{flags.verify_cache_mb} << 20;
+  }
+  options.compress_stored_texts = flags.compress_temp;
   if (absl::Status status = options.Validate(); !status.ok()) Fail(status.ToString());
   const uint32_t min_words = options.fingerprint.min_words;
 

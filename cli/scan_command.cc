@@ -39,11 +39,12 @@ repeats in --boilerplate-docs articles or more — site chrome, bylines, footers
 they never make or join a passage (--keep-boilerplate turns this off).
 
 Memory and disk: the passage fingerprints (16 bytes each, about the size of the input), the
-compressed texts of articles that cannot be read again (.gz/.zst files) and the quotations found
-wait in a temporary file in --temp-dir (default: $TMPDIR, else /tmp), which has no name and
-vanishes with the scan, as does the copy of standard input kept there to be re-read; the
-fingerprints are indexed a sixteenth at a time. Memory is then mostly the article list and LSH
-keys, the articles being aligned (cached up to 24 MiB), and at the end the repeated quotations.
+texts of articles that cannot be read again (.gz/.zst files; --compress-temp keeps them in 0.4
+of the room) and the quotations found wait in a temporary file in --temp-dir (default: $TMPDIR,
+else /tmp), which has no name and vanishes with the scan, as does the copy of standard input
+kept there to be re-read; the fingerprints are indexed a sixteenth at a time. Memory is then
+mostly the article list and LSH keys, the articles being aligned (cached up to 24 MiB), and at
+the end the repeated quotations.
 
 Inputs: .txt files (one article each), JSON Lines (.jsonl, .ndjson), web archives (.warc and
 Common Crawl's .warc.wet), each optionally .gz or .zst; directories are searched for them. An HTML
@@ -141,6 +142,9 @@ void RegisterScan(CLI::App* app, Context* context) {
                       "A line in this many articles of one source is boilerplate")
       ->capture_default_str()->type_name("N")->check(Bounded(2u, 1u << 31));
   AddTempDirFlag(command, &flags->options.temp_dir);
+  command->add_flag("--compress-temp", flags->options.compress_stored_texts,
+                    "zstd-compress the texts of .gz/.zst inputs kept in the temporary file "
+                    "(2.5x less disk, ~10% more CPU)");
   AddLangFlag(command, &flags->lang);
   AddRunFlags(command, &flags->common);
   command->callback([flags, context] { context->exit_code = RunScan(*flags, context); });

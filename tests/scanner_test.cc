@@ -266,15 +266,27 @@ TEST(ScannerTest, FindingsDoNotDependOnThreadsOrStorage) {
   options.verify_batch_words = ScanOptions().verify_batch_words;
   options.threads = 2;
   options.verify_batch_pairs = 4096;
-  const std::string two = ScanOrDie({path}, options).Serialize();
-  // Compressed input cannot be re-read: texts are kept zstd-compressed in the temporary file.
-  const std::string gz = ScanOrDie({dir.path() + "/corpus.jsonl.gz"}, options).Serialize();
+  ScanStats plain;
+  const std::string two = ScanOrDie({path}, options, nullptr, &plain).Serialize();
+  // Compressed input cannot be re-read: texts are kept in the temporary file, as they are or
+  // zstd-compressed.
+  ScanStats kept, compressed;
+  const std::string gz =
+      ScanOrDie({dir.path() + "/corpus.jsonl.gz"}, options, nullptr, &kept).Serialize();
+  options.compress_stored_texts = true;
+  const std::string gz_compressed =
+      ScanOrDie({dir.path() + "/corpus.jsonl.gz"}, options, nullptr, &compressed).Serialize();
+  // Both hold the texts (more than in the .jsonl scan's file), compressed in less room.
+  EXPECT_GT(compressed.spill_bytes, plain.spill_bytes);
+  EXPECT_LT(compressed.spill_bytes, kept.spill_bytes);
+  EXPECT_GE(kept.spill_bytes - plain.spill_bytes, testing::ReadFileOrDie(path).size() / 2);
   EXPECT_FALSE(one.empty());
   EXPECT_EQ(one, word_bound);
   EXPECT_EQ(one, evicting);
   EXPECT_EQ(one, cached_one);
   EXPECT_EQ(one, two);
   EXPECT_EQ(one, gz);
+  EXPECT_EQ(one, gz_compressed);
 }
 
 // The passage fingerprints wait in the temporary file split by hash into partitions, indexed one

@@ -4,7 +4,7 @@
 //   1. Fingerprint: articles stream in from a DocumentReader; each is normalized, tokenized and
 //      reduced to a MinHash signature and winnowed passage fingerprints. Texts are not kept: the
 //      fingerprints are (about 3 KB for a 600-word article). Articles whose input cannot be read
-//      again (compressed files) keep a zstd-compressed copy of their text instead.
+//      again (compressed files) keep a copy of their text in the temporary file instead.
 //      Lines that a source repeats in many articles (site chrome) are then found, and their
 //      passage fingerprints dropped, before any candidate is made (naql/boilerplate.h).
 //   2. Candidates: LSH over the signatures (whole-article resemblance ≥ threshold, Broder 1997;
@@ -78,10 +78,16 @@ struct ScanOptions {
   uint64_t verify_cache_bytes = uint64_t{24} << 20;
   // Where the scan's temporary file goes (empty: $TMPDIR, else /tmp). The file has no name and
   // vanishes with the scan; it holds what phase 1 need not keep in memory: the passage
-  // fingerprints (16 bytes each, about the size of the input), the compressed texts of articles
-  // that cannot be read again (compressed files: ~1/3 of their size) and the token tables and
-  // texts of the quotations (with find_quotes; about a fifth of the input).
+  // fingerprints (16 bytes each, about the size of the input), the texts of articles that cannot
+  // be read again (compressed files: their size, or ~0.4 of it with compress_stored_texts) and
+  // the token tables and texts of the quotations (with find_quotes; about a fifth of the input).
   std::string temp_dir;
+  // zstd-compress the texts kept in the temporary file (see temp_dir): 2.5 times less disk for
+  // them, for more CPU time. Articles of a few KB are slow to compress one by one: on
+  // SaudiNewsNet's (3.2 KB on average) zstd's fastest levels took 0.16-0.28 s per 48 MB of text
+  // and decompression 0.05-0.10 s each time the articles are read again, against 0.003 s to copy
+  // them; the whole scan took 11% more CPU time (bench/README.md). Off by default.
+  bool compress_stored_texts = false;
 
   absl::Status Validate() const;
 };
