@@ -945,9 +945,49 @@ TEST(AlignerPropertyTest, SpansAreWellFormed) {
       wb.insert(wb.end(), edited.begin(), edited.end());
     }
     const Doc a = MakeDoc(wa), b = MakeDoc(wb);
-    const std::vector<Span> spans = Aligner(o).Align(a.sequence(), b.sequence());
+    const Aligner aligner(o);
+    const std::vector<Span> spans = aligner.Align(a.sequence(), b.sequence());
     ExpectWellFormed(a, b, spans, o);
+    // MayMatch bounds the matches of every alignment, whichever sequence comes first.
+    uint32_t matches = 0;
+    for (const Span& span : spans) matches += span.matches;
+    AlignScratch scratch;
+    EXPECT_TRUE(aligner.MayMatch(a.sequence(), b.sequence(), matches, &scratch));
+    EXPECT_TRUE(aligner.MayMatch(b.sequence(), a.sequence(), matches, &scratch));
+    const uint32_t shorter = static_cast<uint32_t>(std::min(wa.size(), wb.size()));
+    EXPECT_FALSE(aligner.MayMatch(a.sequence(), b.sequence(), shorter + 1, &scratch));
   }
+}
+
+// MayMatch counts the words of the shorter sequence that equal a word of the other or pass the
+// spelling-variant filters with one; known answers in both modes.
+TEST(AlignerTest, MayMatchCountsWordsWithAPartner) {
+  // Of a's eight words: five equal words (one repeated in b), foxtrot ~ foxtrxt (one letter), and
+  // hotel, whose length and letters are far from every word of b.
+  const Doc a = MakeDoc({"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"});
+  const Doc b = MakeDoc({"echo", "delta", "zz", "alpha", "charlie", "bravo", "foxtrxt",
+                         "qqqqqqqqqq", "alpha", "ww", "gold"});
+  AlignScratch scratch;
+  for (bool edit_tolerant : {true, false}) {
+    SCOPED_TRACE(edit_tolerant ? "edit-tolerant" : "exact");
+    AlignerOptions o;
+    o.edit_tolerant = edit_tolerant;
+    const Aligner aligner(o);
+    // golf ~ gold (one substitution) counts too: four letters is fuzzy_min_letters.
+    const uint32_t partners = edit_tolerant ? 7 : 5;
+    for (uint32_t matches = 0; matches <= 9; ++matches) {
+      SCOPED_TRACE(absl::StrCat(matches, " matches"));
+      EXPECT_EQ(aligner.MayMatch(a.sequence(), b.sequence(), matches, &scratch),
+                matches <= partners);
+      EXPECT_EQ(aligner.MayMatch(b.sequence(), a.sequence(), matches, &scratch),
+                matches <= partners);
+    }
+  }
+  // Without texts, no word is a variant of another.
+  const Aligner aligner;
+  const TokenSequence a_hashes{nullptr, a.tokens}, b_hashes{nullptr, b.tokens};
+  EXPECT_TRUE(aligner.MayMatch(a_hashes, b_hashes, 5, &scratch));
+  EXPECT_FALSE(aligner.MayMatch(a_hashes, b_hashes, 6, &scratch));
 }
 
 }  // namespace

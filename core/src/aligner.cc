@@ -285,6 +285,11 @@ struct AlignScratchData {
   std::vector<uint32_t> table_head;   // first position of the k-gram in b
   std::vector<uint32_t> table_count;  // 0: empty slot
   std::vector<uint32_t> next_position;
+  // MayMatch: the distinct words of the longer sequence (b), the words of the shorter (a) with no
+  // equal word, and masks of b's words grouped by length.
+  std::vector<uint32_t> distinct;
+  std::vector<uint32_t> unmatched;
+  std::vector<uint64_t> length_masks;
   // Runs.
   std::vector<int32_t> diagonal_run;  // per diagonal j − i + n: the run open on it, or −1
   std::vector<Run> runs;
@@ -412,11 +417,7 @@ class Alignment {
     const uint32_t n = static_cast<uint32_t>(a.tokens.size());
     const uint32_t m = static_cast<uint32_t>(b.tokens.size());
     if (std::min(n, m) < o_.min_words) return;
-    variants_ =
-        o_.edit_tolerant && a.text != nullptr && b.text != nullptr &&
-        (o_.fuzzy_min_letters != 0 || o_.fuzzy_two_edit_letters != 0 || o_.fuzzy_proclitics);
-    s_.a.Prepare(a, variants_);
-    s_.b.Prepare(b, variants_);
+    Prepare(a, b);
     match_ = o_.match_score;
     mismatch_ = o_.mismatch_score;
     gap_ = o_.gap_score;
@@ -433,7 +434,122 @@ class Alignment {
     for (Span& span : *out) FillOriginal(&span);
   }
 
+  // Aligner::MayMatch: whether at least `matches` words of the shorter sequence equal or may be
+  // a spelling variant of (pass VariantScore's filters with) some word of the other. Each match
+  // of Execute() pairs such a word with one of its partners, and the spans are disjoint on both
+  // sides, so no alignment has more matches than such words. Equal words first, through a hash
+  // set of the longer sequence; then the variant filters for the words left, against the
+  // distinct words of the longer one grouped by length (a variant's length differs by at most
+  // two letters), stopping as soon as the answer is known.
+  bool MayMatch(const TokenSequence& a, const TokenSequence& b, uint32_t matches) {
+    const uint32_t n = static_cast<uint32_t>(a.tokens.size());
+    const uint32_t m = static_cast<uint32_t>(b.tokens.size());
+    const uint32_t shorter = std::min(n, m), longer = std::max(n, m);
+    if (matches > shorter) return false;
+    if (matches == 0) return true;
+    // Prepared with the shorter sequence as s_.a: the filters are symmetric.
+    if (n <= m) {
+      Prepare(a, b);
+    } else {
+      Prepare(b, a);
+    }
+
+    // The longer sequence's distinct hashes, in the seed table's arrays (FindRuns resets them).
+    uint32_t capacity = 16;
+    while (capacity < 2 * longer) capacity *= 2;
+    const uint32_t mask = capacity - 1;
+    if (s_.table_key.size() < capacity) {
+      s_.table_key.resize(capacity);
+      s_.table_head.resize(capacity);
+      s_.table_count.resize(capacity);
+    }
+    std::fill_n(s_.table_count.begin(), capacity, 0u);
+    auto slot_of = [&](uint64_t key) {
+      uint32_t slot = static_cast<uint32_t>(key) & mask;
+      while (s_.table_count[slot] != 0 && s_.table_key[slot] != key) slot = (slot + 1) & mask;
+      return slot;
+    };
+    s_.distinct.clear();
+    for (uint32_t j = 0; j < longer; ++j) {
+      const uint32_t slot = slot_of(s_.b.hashes[j]);
+      if (s_.table_count[slot] != 0) continue;
+      s_.table_key[slot] = s_.b.hashes[j];
+      s_.table_count[slot] = 1;
+      s_.distinct.push_back(j);
+    }
+    uint32_t found = 0;
+    s_.unmatched.clear();
+    for (uint32_t i = 0; i < shorter; ++i) {
+      if (s_.table_count[slot_of(s_.a.hashes[i])] != 0) {
+        if (++found == matches) return true;
+      } else {
+        s_.unmatched.push_back(i);
+      }
+    }
+    if (!variants_) return false;
+
+    // The distinct words of the longer sequence that can be variants (at most kMaxVariantLetters
+    // letters), their letter-set masks grouped by length: length l at [by_length[l],
+    // by_length[l + 1]).
+    uint32_t by_length[kMaxVariantLetters + 2] = {};
+    for (uint32_t j : s_.distinct) {
+      const uint32_t letters = s_.b.LettersOf(j);
+      if (letters <= kMaxVariantLetters) ++by_length[letters + 1];
+    }
+    for (uint32_t l = 1; l < kMaxVariantLetters + 2; ++l) by_length[l] += by_length[l - 1];
+    s_.length_masks.resize(by_length[kMaxVariantLetters + 1]);
+    {
+      uint32_t fill[kMaxVariantLetters + 1];
+      std::copy_n(by_length, kMaxVariantLetters + 1, fill);
+      for (uint32_t j : s_.distinct) {
+        const uint32_t letters = s_.b.letters[j];
+        if (letters <= kMaxVariantLetters) s_.length_masks[fill[letters]++] = s_.b.masks[j];
+      }
+    }
+    // Whether a mask of length l is within `bits` differing bits of `word_mask`.
+    auto any_within = [&](uint32_t l, uint64_t word_mask, uint32_t bits) {
+      for (uint32_t k = by_length[l]; k < by_length[l + 1]; ++k) {
+        if (PopCount(word_mask ^ s_.length_masks[k]) <= bits) return true;
+      }
+      return false;
+    };
+    uint32_t hopeless = 0;  // words with no partner at all
+    for (uint32_t i : s_.unmatched) {
+      const uint32_t la = s_.a.LettersOf(i);
+      bool partner = false;
+      if (la <= kMaxVariantLetters) {
+        const uint64_t word_mask = s_.a.masks[i];
+        const uint32_t first = la > 2 ? la - 2 : 0;
+        const uint32_t last = std::min(la + 2, kMaxVariantLetters);
+        // VariantFilters, by length of the partner.
+        for (uint32_t lb = first; lb <= last && !partner; ++lb) {
+          const uint32_t difference = la > lb ? la - lb : lb - la;
+          const uint32_t allowed = AllowedDistance(std::min(la, lb), o_);
+          if (allowed != 0 && difference <= allowed) {
+            partner = any_within(lb, word_mask, 2 * allowed);
+          } else if (o_.fuzzy_proclitics && difference == 1) {
+            partner = any_within(lb, word_mask, 1);
+          }
+        }
+      }
+      if (partner) {
+        if (++found == matches) return true;
+      } else if (++hopeless > shorter - matches) {
+        return false;
+      }
+    }
+    return false;  // not reached: found + hopeless = shorter
+  }
+
  private:
+  void Prepare(const TokenSequence& a, const TokenSequence& b) {
+    variants_ =
+        o_.edit_tolerant && a.text != nullptr && b.text != nullptr &&
+        (o_.fuzzy_min_letters != 0 || o_.fuzzy_two_edit_letters != 0 || o_.fuzzy_proclitics);
+    s_.a.Prepare(a, variants_);
+    s_.b.Prepare(b, variants_);
+  }
+
   // ---- Seeds ------------------------------------------------------------------------------
 
   static void GramHashes(const std::vector<uint64_t>& hashes, uint32_t k,
@@ -509,19 +625,25 @@ class Alignment {
   // cells of the extension's band, and almost always rejected by the cheap filters (see the file
   // comment), which are therefore inline; the letters are compared out of line.
   double VariantScore(uint32_t i, uint32_t j) {
+    if (!VariantFilters(i, j)) return 0;
+    return CompareLetters(i, s_.a.letters[i], j, s_.b.letters[j]);
+  }
+
+  // False when a[i] and b[j] cannot be variants, by their lengths and letter sets (then a bound
+  // on the length that the distance needs).
+  bool VariantFilters(uint32_t i, uint32_t j) {
     const uint32_t la = s_.a.LettersOf(i), lb = s_.b.LettersOf(j);
     const uint32_t difference = la > lb ? la - lb : lb - la;
     const uint32_t allowed = AllowedDistance(std::min(la, lb), o_);
     // Lengths, then letter sets. A proclitic form differs by one letter in length and at most one
     // bit of the mask.
     if (allowed == 0 || difference > allowed) {
-      if (!o_.fuzzy_proclitics || difference != 1) return 0;
-      if (PopCount(s_.a.masks[i] ^ s_.b.masks[j]) > 1) return 0;
+      if (!o_.fuzzy_proclitics || difference != 1) return false;
+      if (PopCount(s_.a.masks[i] ^ s_.b.masks[j]) > 1) return false;
     } else if (PopCount(s_.a.masks[i] ^ s_.b.masks[j]) > 2 * allowed) {
-      return 0;
+      return false;
     }
-    if (la > kMaxVariantLetters || lb > kMaxVariantLetters) return 0;
-    return CompareLetters(i, la, j, lb);
+    return la <= kMaxVariantLetters && lb <= kMaxVariantLetters;
   }
 
   [[gnu::noinline]] double CompareLetters(uint32_t i, uint32_t la, uint32_t j, uint32_t lb) {
@@ -1107,6 +1229,11 @@ std::vector<Span> Aligner::Align(const TokenSequence& a, const TokenSequence& b)
 void Aligner::Align(const TokenSequence& a, const TokenSequence& b, std::vector<Span>* out,
                     AlignScratch* scratch) const {
   Alignment(options_, scratch->data_.get()).Execute(a, b, out);
+}
+
+bool Aligner::MayMatch(const TokenSequence& a, const TokenSequence& b, uint32_t matches,
+                       AlignScratch* scratch) const {
+  return Alignment(options_, scratch->data_.get()).MayMatch(a, b, matches);
 }
 
 }  // namespace naql

@@ -1316,13 +1316,25 @@ std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
       if (!same && may_contain) {
         // Containment must be local: the shorter quotation's words in one stretch of the longer,
         // not scattered over it (function words recur everywhere in a long quotation), so it is
-        // measured on the aligner's local alignments.
-        aligner_.Align(TokenSequence{&w->quote_u.text, w->quote_u.tokens},
-                       TokenSequence{&w->quote_v.text, w->quote_v.tokens}, &w->spans, &w->scratch);
-        uint32_t matches = 0;
-        for (const Span& span : w->spans) matches += span.matches;
-        same = matches >= options_.min_containment_words &&
-               static_cast<double>(matches) / shorter >= options_.min_containment;
+        // measured on the aligner's local alignments. Most candidates share only a stock phrase:
+        // the word-by-word bound (Aligner::MayMatch) turns them away without aligning them.
+        auto contained = [&](uint32_t matches) {
+          return matches >= options_.min_containment_words &&
+                 static_cast<double>(matches) / shorter >= options_.min_containment;
+        };
+        const TokenSequence u_words{&w->quote_u.text, w->quote_u.tokens};
+        const TokenSequence v_words{&w->quote_v.text, w->quote_v.tokens};
+        // The fewest matches that make containment (from just below the estimate: rounding).
+        const auto estimate = static_cast<uint32_t>(options_.min_containment * shorter);
+        uint32_t needed =
+            std::max(options_.min_containment_words, estimate - std::min(estimate, 1u));
+        while (needed <= shorter && !contained(needed)) ++needed;
+        if (needed <= shorter && aligner_.MayMatch(u_words, v_words, needed, &w->scratch)) {
+          aligner_.Align(u_words, v_words, &w->spans, &w->scratch);
+          uint32_t matches = 0;
+          for (const Span& span : w->spans) matches += span.matches;
+          same = contained(matches);
+        }
       }
       if (same) same_as->push_back(u);
     }

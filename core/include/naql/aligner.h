@@ -199,6 +199,15 @@ class Aligner {
   void Align(const TokenSequence& a, const TokenSequence& b, std::vector<Span>* out,
              AlignScratch* scratch) const;
 
+  // False only when no result of Align(a, b) can have `matches` matches in all: fewer than that
+  // many words of the shorter sequence equal a word of the other or pass the cheap filters of
+  // the spelling-variant rule with one (lengths and letter sets; see TokenSimilarity). A filter
+  // for callers that need many matches and usually find few: it compares words, without seeds or
+  // dynamic programming, and stops once the answer is known. Always false for `matches` above
+  // the shorter length, always true for 0.
+  bool MayMatch(const TokenSequence& a, const TokenSequence& b, uint32_t matches,
+                AlignScratch* scratch) const;
+
  private:
   AlignerOptions options_;
 };
