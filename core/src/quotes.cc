@@ -150,6 +150,9 @@ bool IsBlank(char32_t c) { return c == ' ' || c == '\t' || c == 0x0B || c == 0x0
 // ---------------------------------------------------------------------------------------------
 // The decoded text.
 
+// The arrays are reused between texts and only ever grow (growing a vector zero-fills the new
+// elements): the text's code points are the first size() entries, and the offsets the first
+// size() + 1.
 struct Decoded {
   std::vector<char32_t> cps;          // code points (U+FFFD for each invalid subpart)
   std::vector<uint32_t> bytes;        // bytes[i]: byte offset of code point i; bytes[n] = size
@@ -161,17 +164,21 @@ struct Decoded {
   // came since the previous one (what MatchMarks needs of the rest: the line has content).
   std::vector<uint32_t> events;
   std::vector<uint8_t> plain_before;
+  size_t code_points = 0;  // of the text: cps[0, code_points)
 
-  size_t size() const { return cps.size(); }
+  size_t size() const { return code_points; }
 
   void Decode(absl::string_view text) {
-    // Sized for the worst case (one code point per byte) and cut to size after: the buffers are
-    // reused between calls, so resizing them costs nothing in steady state.
+    // Room for the worst case: one code point per byte.
     const size_t size = text.size();
-    cps.resize(size);
-    bytes.resize(size + 1);
-    is_word.resize(size);
-    word_starts.resize(size + 1);
+    if (cps.size() < size) {
+      cps.resize(size);
+      is_word.resize(size);
+    }
+    if (bytes.size() < size + 1) {
+      bytes.resize(size + 1);
+      word_starts.resize(size + 1);
+    }
     colons.clear();
     events.clear();
     plain_before.clear();
@@ -202,10 +209,7 @@ struct Decoded {
     }
     bytes[k] = static_cast<uint32_t>(size);
     word_starts[k] = count;
-    cps.resize(k);
-    bytes.resize(k + 1);
-    is_word.resize(k);
-    word_starts.resize(k + 1);
+    code_points = k;
   }
 
   // Words (maximal runs of word characters) that intersect [begin, end).
@@ -226,7 +230,7 @@ struct Decoded {
     return 0;
   }
   char32_t After(size_t i) const {
-    for (++i; i < cps.size(); ++i) {
+    for (++i; i < code_points; ++i) {
       if (!IsInvisible(cps[i])) return cps[i];
     }
     return 0;
