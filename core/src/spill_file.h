@@ -1,5 +1,5 @@
 // spill_file.h — an unnamed temporary file that a scan writes what it need not keep in memory to
-// (passage fingerprints, the compressed texts of articles that cannot be read again), and reads
+// (passage fingerprints, the texts of articles that cannot be read again), and reads
 // back by offset.
 //
 // The file has no name: it is made with O_TMPFILE where the file system supports it, otherwise
