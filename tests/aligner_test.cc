@@ -768,11 +768,7 @@ TEST(AlignerTest, ScratchReuseGivesTheSameSpans) {
   const Aligner aligner;
   AlignScratch scratch;
   std::vector<Span> reused;
-  for (int trial = 0; trial < 40; ++trial) {
-    const std::vector<std::string> passage = RandomWords(rng, vocabulary, 30);
-    const Doc a = MakeDoc(Concat({RandomWords(rng, vocabulary, rng.Uniform(300)), passage}));
-    const Doc b = MakeDoc(Concat({Edit(rng, passage, vocabulary, 0.1, 0.1, 0.05, 0.05),
-                                  RandomWords(rng, vocabulary, rng.Uniform(300))}));
+  auto expect_same_spans = [&](const Doc& a, const Doc& b) {
     aligner.Align(a.sequence(), b.sequence(), &reused, &scratch);
     const std::vector<Span> fresh = aligner.Align(a.sequence(), b.sequence());
     ASSERT_EQ(reused.size(), fresh.size());
@@ -784,6 +780,26 @@ TEST(AlignerTest, ScratchReuseGivesTheSameSpans) {
       EXPECT_EQ(reused[s].matches, fresh[s].matches);
       EXPECT_EQ(reused[s].edits, fresh[s].edits);
     }
+  };
+  for (int trial = 0; trial < 40; ++trial) {
+    SCOPED_TRACE(absl::StrCat("trial ", trial));
+    const std::vector<std::string> passage = RandomWords(rng, vocabulary, 30);
+    const Doc a = MakeDoc(Concat({RandomWords(rng, vocabulary, rng.Uniform(300)), passage}));
+    const Doc b = MakeDoc(Concat({Edit(rng, passage, vocabulary, 0.1, 0.1, 0.05, 0.05),
+                                  RandomWords(rng, vocabulary, rng.Uniform(300))}));
+    const Doc other = MakeDoc(Concat({RandomWords(rng, vocabulary, rng.Uniform(100)), passage}));
+    // The scratch keeps the seed k-grams of the sequences it saw last: the same first article
+    // with another second one, the roles swapped, and an article of the same length and first
+    // words whose last words only now share the passage must all align as with a fresh scratch.
+    const std::vector<std::string> prefix = RandomWords(rng, vocabulary, rng.Uniform(100));
+    const Doc unrelated_tail = MakeDoc(Concat({prefix, FreshWords(rng, passage.size())}));
+    const Doc passage_tail = MakeDoc(Concat({prefix, passage}));
+    expect_same_spans(a, b);
+    expect_same_spans(a, other);
+    expect_same_spans(a, b);
+    expect_same_spans(b, a);
+    expect_same_spans(unrelated_tail, b);
+    expect_same_spans(passage_tail, b);
   }
 }
 
@@ -962,8 +978,9 @@ TEST(AlignerPropertyTest, SpansAreWellFormed) {
 // MayMatch counts the words of the shorter sequence that equal a word of the other or pass the
 // spelling-variant filters with one; known answers in both modes.
 TEST(AlignerTest, MayMatchCountsWordsWithAPartner) {
-  // Of a's eight words: five equal words (one repeated in b), foxtrot ~ foxtrxt (one letter), and
-  // hotel, whose length and letters are far from every word of b.
+  // Of a's eight words: five equal words (alpha twice in b), two spelling variants of one changed
+  // letter (foxtrot ~ foxtrxt; golf ~ gold, four letters being fuzzy_min_letters), and hotel,
+  // whose length and letters are far from every word of b.
   const Doc a = MakeDoc({"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"});
   const Doc b = MakeDoc({"echo", "delta", "zz", "alpha", "charlie", "bravo", "foxtrxt",
                          "qqqqqqqqqq", "alpha", "ww", "gold"});
@@ -973,7 +990,6 @@ TEST(AlignerTest, MayMatchCountsWordsWithAPartner) {
     AlignerOptions o;
     o.edit_tolerant = edit_tolerant;
     const Aligner aligner(o);
-    // golf ~ gold (one substitution) counts too: four letters is fuzzy_min_letters.
     const uint32_t partners = edit_tolerant ? 7 : 5;
     for (uint32_t matches = 0; matches <= 9; ++matches) {
       SCOPED_TRACE(absl::StrCat(matches, " matches"));

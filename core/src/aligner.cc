@@ -191,6 +191,9 @@ struct PreparedSequence {
   const std::string* text = nullptr;  // null: no variant rule
   uint32_t size = 0;
   std::vector<uint64_t> hashes;  // token hashes, contiguous
+  // The hashes of the k-word windows (seeds), for k = grams_k (0: none computed).
+  std::vector<uint64_t> grams;
+  uint32_t grams_k = 0;
   // Stems, measured lazily (the variant rule's filters read them on every cell it looks at, so
   // they are kept apart, in arrays of their own): length in code points, saturated at 255 (0: not
   // measured yet, or an empty stem, which the tokenizer never makes), and letter-set mask.
@@ -201,8 +204,17 @@ struct PreparedSequence {
     tokens = sequence.tokens.data();
     size = static_cast<uint32_t>(sequence.tokens.size());
     text = with_stems ? &sequence.text->text : nullptr;
-    hashes.resize(size);
-    for (uint32_t i = 0; i < size; ++i) hashes[i] = tokens[i].hash;
+    // The same words as the sequence before (the scanner verifies pairs in order of their first
+    // article): its seed k-grams still hold. Different words usually differ at the first one.
+    uint32_t same = 0;
+    if (hashes.size() == size) {
+      while (same < size && hashes[same] == tokens[same].hash) ++same;
+    }
+    if (same != size) {
+      hashes.resize(size);
+      for (uint32_t i = same; i < size; ++i) hashes[i] = tokens[i].hash;
+      grams_k = 0;
+    }
     if (with_stems) {
       letters.assign(size, 0);
       masks.resize(size);
@@ -280,7 +292,6 @@ struct AlignScratchData {
   PreparedSequence a;
   PreparedSequence b;
   // Seed table over b's k-grams.
-  std::vector<uint64_t> grams;  // k-gram hashes of b, then reused for a
   std::vector<uint64_t> table_key;
   std::vector<uint32_t> table_head;   // first position of the k-gram in b
   std::vector<uint32_t> table_count;  // 0: empty slot
@@ -552,11 +563,16 @@ class Alignment {
 
   // ---- Seeds ------------------------------------------------------------------------------
 
-  static void GramHashes(const std::vector<uint64_t>& hashes, uint32_t k,
-                         std::vector<uint64_t>* out) {
-    const size_t count = hashes.size() >= k ? hashes.size() - k + 1 : 0;
-    out->resize(count);
-    internal::HashWindows(hashes.data(), count, k, kSeedGramSeed, out->data());
+  // The hashes of the k-word windows of `sequence`, computed unless they are at hand.
+  static const std::vector<uint64_t>& GramHashes(PreparedSequence* sequence, uint32_t k) {
+    if (sequence->grams_k != k) {
+      const std::vector<uint64_t>& hashes = sequence->hashes;
+      const size_t count = hashes.size() >= k ? hashes.size() - k + 1 : 0;
+      sequence->grams.resize(count);
+      internal::HashWindows(hashes.data(), count, k, kSeedGramSeed, sequence->grams.data());
+      sequence->grams_k = k;
+    }
+    return sequence->grams;
   }
 
   // Finds the seeds of k-grams and merges them into diagonal runs (s_.runs).
@@ -565,8 +581,8 @@ class Alignment {
     const uint32_t n = s_.a.size, m = s_.b.size;
     if (n < k || m < k) return;
     // The table over b.
-    GramHashes(s_.b.hashes, k, &s_.grams);
-    const uint32_t b_grams = static_cast<uint32_t>(s_.grams.size());
+    const std::vector<uint64_t>& b_gram_hashes = GramHashes(&s_.b, k);
+    const uint32_t b_grams = static_cast<uint32_t>(b_gram_hashes.size());
     uint32_t capacity = 16;
     while (capacity < 2 * b_grams) capacity *= 2;
     const uint32_t mask = capacity - 1;
@@ -579,7 +595,7 @@ class Alignment {
     s_.next_position.resize(b_grams);
     // Insert from the last position to the first so that each chain lists positions ascending.
     for (uint32_t j = b_grams; j-- > 0;) {
-      const uint64_t key = s_.grams[j];
+      const uint64_t key = b_gram_hashes[j];
       uint32_t slot = static_cast<uint32_t>(key) & mask;
       while (s_.table_count[slot] != 0 && s_.table_key[slot] != key) slot = (slot + 1) & mask;
       if (s_.table_count[slot] == 0) {
@@ -592,11 +608,11 @@ class Alignment {
       if (s_.table_count[slot] < kNone) ++s_.table_count[slot];
     }
     // Look up a's k-grams in order of position; extend the run open on each seed's diagonal.
-    GramHashes(s_.a.hashes, k, &s_.grams);
+    const std::vector<uint64_t>& a_gram_hashes = GramHashes(&s_.a, k);
     s_.diagonal_run.assign(static_cast<size_t>(n) + m + 1, -1);
-    const uint32_t a_grams = static_cast<uint32_t>(s_.grams.size());
+    const uint32_t a_grams = static_cast<uint32_t>(a_gram_hashes.size());
     for (uint32_t i = 0; i < a_grams; ++i) {
-      const uint64_t key = s_.grams[i];
+      const uint64_t key = a_gram_hashes[i];
       uint32_t slot = static_cast<uint32_t>(key) & mask;
       while (s_.table_count[slot] != 0 && s_.table_key[slot] != key) slot = (slot + 1) & mask;
       const uint32_t count = s_.table_count[slot];

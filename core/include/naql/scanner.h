@@ -86,7 +86,7 @@ struct ScanOptions {
   // them, for more CPU time. Articles of a few KB are slow to compress one by one: on
   // SaudiNewsNet's (3.2 KB on average) zstd's fastest levels took 0.16-0.28 s per 48 MB of text
   // and decompression 0.05-0.10 s each time the articles are read again, against 0.003 s to copy
-  // them; the whole scan took 11% more CPU time (bench/README.md). Off by default.
+  // them; a scan of SaudiNewsNet took 10% more CPU time (bench/README.md). Off by default.
   bool compress_stored_texts = false;
 
   absl::Status Validate() const;
