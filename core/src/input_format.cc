@@ -144,8 +144,12 @@ absl::Status MakeProblem(absl::StatusCode code, absl::string_view location,
   return absl::Status(code, absl::StrCat(location, ": ", what));
 }
 
+bool IsValidUtf8(absl::string_view text) {
+  return simdjson::validate_utf8(text.data(), text.size());
+}
+
 size_t FirstInvalidUtf8(absl::string_view text) {
-  if (simdjson::validate_utf8(text.data(), text.size())) return absl::string_view::npos;
+  if (IsValidUtf8(text)) return absl::string_view::npos;
   // Slow path, only for broken text: find where. DecodeUtf8 yields U+FFFD both for an ill-formed
   // subpart and for a real U+FFFD (EF BF BD); only the former is an error.
   size_t i = 0;

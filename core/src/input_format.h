@@ -51,6 +51,9 @@ absl::Status MakeProblem(absl::StatusCode code, absl::string_view location, absl
 // `text` is well-formed. Runs at memory speed on valid text (a SIMD check first).
 size_t FirstInvalidUtf8(absl::string_view text);
 
+// True when `text` is well-formed UTF-8 (the SIMD check alone: fast on broken text too).
+bool IsValidUtf8(absl::string_view text);
+
 // True for a line of JSON whitespace only (space, tab, CR; RFC 8259 §2), including the empty line.
 bool IsBlankLine(absl::string_view line);
 

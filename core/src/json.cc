@@ -1,5 +1,6 @@
 #include "naql/json.h"
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 
@@ -21,13 +22,70 @@ inline bool IllFormed(const char* p, size_t n, char32_t cp) {
          !(n == 3 && static_cast<unsigned char>(p[0]) == 0xEF);
 }
 
+// Appends the JSON escape of ASCII byte c, one of " \ and the controls.
+void AppendEscapedAscii(unsigned char c, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  switch (c) {
+    case '"': out->append("\\\""); break;
+    case '\\': out->append("\\\\"); break;
+    case '\n': out->append("\\n"); break;
+    case '\t': out->append("\\t"); break;
+    case '\r': out->append("\\r"); break;
+    case '\b': out->append("\\b"); break;
+    case '\f': out->append("\\f"); break;
+    default:
+      out->append("\\u00");
+      out->push_back(kHex[c >> 4]);
+      out->push_back(kHex[c & 15]);
+  }
+}
+
+// The bytes that may need escaping in valid UTF-8: the ASCII escapes and E2, the lead byte of
+// U+2028 and U+2029 (E2 80 A8, E2 80 A9).
+constexpr std::array<bool, 256> kAttention = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[c] = true;
+  table['"'] = table['\\'] = table[0xE2] = true;
+  return table;
+}();
+
+// AppendJsonString for text known to be valid UTF-8 (most of it): one table lookup a byte.
+void AppendValidJsonString(const char* data, size_t size, std::string* out) {
+  size_t run = 0;  // start of the pending unescaped run
+  for (size_t i = 0; i < size;) {
+    const auto c = static_cast<unsigned char>(data[i]);
+    if (!kAttention[c]) [[likely]] {
+      ++i;
+      continue;
+    }
+    if (c == 0xE2) {  // a three-byte sequence (the text is valid)
+      if (static_cast<unsigned char>(data[i + 1]) == 0x80 &&
+          (static_cast<unsigned char>(data[i + 2]) | 1) == 0xA9) {
+        Flush(data + run, data + i, out);
+        out->append(data[i + 2] == '\xA8' ? "\\u2028" : "\\u2029");
+        run = i + 3;
+      }
+      i += 3;
+      continue;
+    }
+    Flush(data + run, data + i, out);
+    AppendEscapedAscii(c, out);
+    run = ++i;
+  }
+  Flush(data + run, data + size, out);
+}
+
 }  // namespace
 
 void AppendJsonString(absl::string_view text, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   const char* data = text.data();
   const size_t size = text.size();
+  if (internal::IsValidUtf8(text)) {
+    AppendValidJsonString(data, size, out);
+    out->push_back('"');
+    return;
+  }
   size_t run = 0;  // start of the pending unescaped run
   size_t i = 0;
   while (i < size) {
@@ -38,19 +96,7 @@ void AppendJsonString(absl::string_view text, std::string* out) {
     }
     if (c < 0x80) {
       Flush(data + run, data + i, out);
-      switch (c) {
-        case '"': out->append("\\\""); break;
-        case '\\': out->append("\\\\"); break;
-        case '\n': out->append("\\n"); break;
-        case '\t': out->append("\\t"); break;
-        case '\r': out->append("\\r"); break;
-        case '\b': out->append("\\b"); break;
-        case '\f': out->append("\\f"); break;
-        default:
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 15]);
-      }
+      AppendEscapedAscii(c, out);
       run = ++i;
       continue;
     }
