@@ -205,17 +205,20 @@ struct PreparedSequence {
     size = static_cast<uint32_t>(sequence.tokens.size());
     text = with_stems ? &sequence.text->text : nullptr;
     // The same words as the sequence before (the scanner verifies pairs in order of their first
-    // article): its seed k-grams still hold. Different words usually differ at the first one.
+    // article): its seed k-grams and measured stems still hold. Different words usually differ
+    // at the first one.
     uint32_t same = 0;
     if (hashes.size() == size) {
       while (same < size && hashes[same] == tokens[same].hash) ++same;
     }
-    if (same != size) {
+    const bool unchanged = same == size;
+    if (!unchanged) {
       hashes.resize(size);
       for (uint32_t i = same; i < size; ++i) hashes[i] = tokens[i].hash;
       grams_k = 0;
     }
-    if (with_stems) {
+    // Equal hashes are equal stems (the aligner's premise): the stems measured stay measured.
+    if (with_stems && !(unchanged && letters.size() == size)) {
       letters.assign(size, 0);
       masks.resize(size);
     }
