@@ -468,21 +468,9 @@ class Alignment {
       Prepare(b, a);
     }
 
-    // The longer sequence's distinct hashes, in the seed table's arrays (FindRuns resets them).
-    uint32_t capacity = 16;
-    while (capacity < 2 * longer) capacity *= 2;
-    const uint32_t mask = capacity - 1;
-    if (s_.table_key.size() < capacity) {
-      s_.table_key.resize(capacity);
-      s_.table_head.resize(capacity);
-      s_.table_count.resize(capacity);
-    }
-    std::fill_n(s_.table_count.begin(), capacity, 0u);
-    auto slot_of = [&](uint64_t key) {
-      uint32_t slot = static_cast<uint32_t>(key) & mask;
-      while (s_.table_count[slot] != 0 && s_.table_key[slot] != key) slot = (slot + 1) & mask;
-      return slot;
-    };
+    // The longer sequence's distinct hashes, in the seed table (FindRuns clears it again).
+    const uint32_t mask = ClearTable(longer);
+    auto slot_of = [&](uint64_t key) { return TableSlot(key, mask); };
     s_.distinct.clear();
     for (uint32_t j = 0; j < longer; ++j) {
       const uint32_t slot = slot_of(s_.b.hashes[j]);
@@ -578,6 +566,27 @@ class Alignment {
     return sequence->grams;
   }
 
+  // Empties the seed table (open addressing, linear probing) with room for `keys` keys at a load
+  // of at most one half; returns the mask of its slot indices.
+  uint32_t ClearTable(uint32_t keys) {
+    uint32_t capacity = 16;
+    while (capacity < 2 * keys) capacity *= 2;
+    if (s_.table_key.size() < capacity) {
+      s_.table_key.resize(capacity);
+      s_.table_head.resize(capacity);
+      s_.table_count.resize(capacity);
+    }
+    std::fill_n(s_.table_count.begin(), capacity, 0u);
+    return capacity - 1;
+  }
+
+  // The slot of `key` in the seed table: where it is, or the empty slot where it would go.
+  uint32_t TableSlot(uint64_t key, uint32_t mask) const {
+    uint32_t slot = static_cast<uint32_t>(key) & mask;
+    while (s_.table_count[slot] != 0 && s_.table_key[slot] != key) slot = (slot + 1) & mask;
+    return slot;
+  }
+
   // Finds the seeds of k-grams and merges them into diagonal runs (s_.runs).
   void FindRuns(uint32_t k) {
     s_.runs.clear();
@@ -586,21 +595,12 @@ class Alignment {
     // The table over b.
     const std::vector<uint64_t>& b_gram_hashes = GramHashes(&s_.b, k);
     const uint32_t b_grams = static_cast<uint32_t>(b_gram_hashes.size());
-    uint32_t capacity = 16;
-    while (capacity < 2 * b_grams) capacity *= 2;
-    const uint32_t mask = capacity - 1;
-    if (s_.table_key.size() < capacity) {
-      s_.table_key.resize(capacity);
-      s_.table_head.resize(capacity);
-      s_.table_count.resize(capacity);
-    }
-    std::fill_n(s_.table_count.begin(), capacity, 0u);
+    const uint32_t mask = ClearTable(b_grams);
     s_.next_position.resize(b_grams);
     // Insert from the last position to the first so that each chain lists positions ascending.
     for (uint32_t j = b_grams; j-- > 0;) {
       const uint64_t key = b_gram_hashes[j];
-      uint32_t slot = static_cast<uint32_t>(key) & mask;
-      while (s_.table_count[slot] != 0 && s_.table_key[slot] != key) slot = (slot + 1) & mask;
+      const uint32_t slot = TableSlot(key, mask);
       if (s_.table_count[slot] == 0) {
         s_.table_key[slot] = key;
         s_.next_position[j] = kNone;
@@ -616,8 +616,7 @@ class Alignment {
     const uint32_t a_grams = static_cast<uint32_t>(a_gram_hashes.size());
     for (uint32_t i = 0; i < a_grams; ++i) {
       const uint64_t key = a_gram_hashes[i];
-      uint32_t slot = static_cast<uint32_t>(key) & mask;
-      while (s_.table_count[slot] != 0 && s_.table_key[slot] != key) slot = (slot + 1) & mask;
+      const uint32_t slot = TableSlot(key, mask);
       const uint32_t count = s_.table_count[slot];
       if (count == 0 || count > o_.max_seed_occurrences) continue;
       for (uint32_t j = s_.table_head[slot]; j != kNone; j = s_.next_position[j]) {
