@@ -449,7 +449,8 @@ class Alignment {
   }
 
   // Aligner::MayMatch: whether at least `matches` words of the shorter sequence equal or may be
-  // a spelling variant of (pass VariantScore's filters with) some word of the other. Each match
+  // a spelling variant of (pass VariantScore's length and letter-set filters with) some word of
+  // the other. Each match
   // of Execute() pairs such a word with one of its partners, and the spans are disjoint on both
   // sides, so no alignment has more matches than such words. Equal words first, through a hash
   // set of the longer sequence; then the variant filters for the words left, against the
@@ -470,10 +471,9 @@ class Alignment {
 
     // The longer sequence's distinct hashes, in the seed table (FindRuns clears it again).
     const uint32_t mask = ClearTable(longer);
-    auto slot_of = [&](uint64_t key) { return TableSlot(key, mask); };
     s_.distinct.clear();
     for (uint32_t j = 0; j < longer; ++j) {
-      const uint32_t slot = slot_of(s_.b.hashes[j]);
+      const uint32_t slot = TableSlot(s_.b.hashes[j], mask);
       if (s_.table_count[slot] != 0) continue;
       s_.table_key[slot] = s_.b.hashes[j];
       s_.table_count[slot] = 1;
@@ -482,7 +482,7 @@ class Alignment {
     uint32_t found = 0;
     s_.unmatched.clear();
     for (uint32_t i = 0; i < shorter; ++i) {
-      if (s_.table_count[slot_of(s_.a.hashes[i])] != 0) {
+      if (s_.table_count[TableSlot(s_.a.hashes[i], mask)] != 0) {
         if (++found == matches) return true;
       } else {
         s_.unmatched.push_back(i);
@@ -509,9 +509,9 @@ class Alignment {
       }
     }
     // Whether a mask of length l is within `bits` differing bits of `word_mask`.
-    auto any_within = [&](uint32_t l, uint64_t word_mask, uint32_t bits) {
+    auto any_within = [&](uint32_t l, uint64_t word_mask, int32_t bits) {
       for (uint32_t k = by_length[l]; k < by_length[l + 1]; ++k) {
-        if (PopCount(word_mask ^ s_.length_masks[k]) <= bits) return true;
+        if (static_cast<int32_t>(PopCount(word_mask ^ s_.length_masks[k])) <= bits) return true;
       }
       return false;
     };
@@ -523,15 +523,10 @@ class Alignment {
         const uint64_t word_mask = s_.a.masks[i];
         const uint32_t first = la > 2 ? la - 2 : 0;
         const uint32_t last = std::min(la + 2, kMaxVariantLetters);
-        // VariantFilters, by length of the partner.
+        // VariantScore's filters, by length of the partner.
         for (uint32_t lb = first; lb <= last && !partner; ++lb) {
-          const uint32_t difference = la > lb ? la - lb : lb - la;
-          const uint32_t allowed = AllowedDistance(std::min(la, lb), o_);
-          if (allowed != 0 && difference <= allowed) {
-            partner = any_within(lb, word_mask, 2 * allowed);
-          } else if (o_.fuzzy_proclitics && difference == 1) {
-            partner = any_within(lb, word_mask, 1);
-          }
+          const int32_t bits = VariantMaskBits(la, lb);
+          partner = bits >= 0 && any_within(lb, word_mask, bits);
         }
       }
       if (partner) {
@@ -643,25 +638,25 @@ class Alignment {
   // cells of the extension's band, and almost always rejected by the cheap filters (see the file
   // comment), which are therefore inline; the letters are compared out of line.
   double VariantScore(uint32_t i, uint32_t j) {
-    if (!VariantFilters(i, j)) return 0;
-    return CompareLetters(i, s_.a.letters[i], j, s_.b.letters[j]);
+    const uint32_t la = s_.a.LettersOf(i), lb = s_.b.LettersOf(j);
+    // Lengths, then letter sets.
+    const int32_t bits = VariantMaskBits(la, lb);
+    if (bits < 0 || PopCount(s_.a.masks[i] ^ s_.b.masks[j]) > static_cast<uint32_t>(bits)) {
+      return 0;
+    }
+    if (la > kMaxVariantLetters || lb > kMaxVariantLetters) return 0;
+    return CompareLetters(i, la, j, lb);
   }
 
-  // False when a[i] and b[j] cannot be variants, by their lengths and letter sets (then a bound
-  // on the length that the distance needs).
-  bool VariantFilters(uint32_t i, uint32_t j) {
-    const uint32_t la = s_.a.LettersOf(i), lb = s_.b.LettersOf(j);
+  // The most letter-set bits in which stems of la and lb letters can differ and be variants, or
+  // -1 when their lengths rule it out: an edit changes the length by at most one letter and the
+  // mask by at most two bits; a proclitic form is one letter longer, with at most one new bit.
+  int32_t VariantMaskBits(uint32_t la, uint32_t lb) const {
     const uint32_t difference = la > lb ? la - lb : lb - la;
     const uint32_t allowed = AllowedDistance(std::min(la, lb), o_);
-    // Lengths, then letter sets. A proclitic form differs by one letter in length and at most one
-    // bit of the mask.
-    if (allowed == 0 || difference > allowed) {
-      if (!o_.fuzzy_proclitics || difference != 1) return false;
-      if (PopCount(s_.a.masks[i] ^ s_.b.masks[j]) > 1) return false;
-    } else if (PopCount(s_.a.masks[i] ^ s_.b.masks[j]) > 2 * allowed) {
-      return false;
-    }
-    return la <= kMaxVariantLetters && lb <= kMaxVariantLetters;
+    if (allowed != 0 && difference <= allowed) return static_cast<int32_t>(2 * allowed);
+    if (o_.fuzzy_proclitics && difference == 1) return 1;
+    return -1;
   }
 
   [[gnu::noinline]] double CompareLetters(uint32_t i, uint32_t la, uint32_t j, uint32_t lb) {
