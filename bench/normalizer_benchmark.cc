@@ -8,6 +8,8 @@
 //     (SplitMix64, fixed seed): sentences of 6–30 words with Arabic punctuation, quotation marks,
 //     digits, and diacritics/tatweel on a few words, cut into articles of 2–8 KB;
 //   * corpus as one 50 MB line (the single-line worst case of issue 2).
+// NormalizeTokenize (Normalize with the offset map, then Tokenize) against FoldAndTokenize (the
+// same text and tokens in one pass, as alignment analyzes articles).
 // Baseline: ICU's NFKC alone over the same corpus (normalizeUTF8, UTF-8 to UTF-8).
 //
 // Run: build-*/bench/normalizer_benchmark [--benchmark_filter=Corpus]
@@ -131,6 +133,26 @@ void NormalizeAndTokenize(benchmark::State& state, const std::vector<std::string
       benchmark::Counter(static_cast<double>(token_count), benchmark::Counter::kIsRate);
 }
 
+// The same folded text and tokens in one pass (FoldAndTokenize: NormalizeWordsWithOriginals, then
+// Tokenize(FoldedWords)), as alignment analyzes articles.
+void FoldAndTokenize(benchmark::State& state, const std::vector<std::string>& texts) {
+  const naql::Normalizer normalizer;
+  const naql::Tokenizer tokenizer;
+  naql::NormalizedText folded;
+  std::vector<naql::Token> tokens;
+  size_t token_count = 0;
+  for (auto _ : state) {
+    for (const std::string& text : texts) {
+      naql::FoldAndTokenize(normalizer, tokenizer, text, &folded, &tokens);
+      token_count += tokens.size();
+      benchmark::DoNotOptimize(tokens.data());
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * TotalBytes(texts)));
+  state.counters["tokens/s"] =
+      benchmark::Counter(static_cast<double>(token_count), benchmark::Counter::kIsRate);
+}
+
 void BM_NormalizeTokenize_Seeds(benchmark::State& state) { NormalizeAndTokenize(state, Seeds()); }
 BENCHMARK(BM_NormalizeTokenize_Seeds);
 
@@ -142,6 +164,12 @@ void BM_NormalizeTokenize_CorpusOneLine(benchmark::State& state) {
   NormalizeAndTokenize(state, *one);
 }
 BENCHMARK(BM_NormalizeTokenize_CorpusOneLine)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+void BM_FoldAndTokenize_Seeds(benchmark::State& state) { FoldAndTokenize(state, Seeds()); }
+BENCHMARK(BM_FoldAndTokenize_Seeds);
+
+void BM_FoldAndTokenize_Corpus(benchmark::State& state) { FoldAndTokenize(state, Corpus()); }
+BENCHMARK(BM_FoldAndTokenize_Corpus)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 void BM_Normalize_Corpus(benchmark::State& state) {
   const naql::Normalizer normalizer;

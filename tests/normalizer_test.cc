@@ -884,8 +884,27 @@ TEST(NormalizerPropertyTest, AgreesWithWholeTextIcuOracle) {
   }
 }
 
+void ExpectTokensEqual(const std::vector<Token>& actual, const std::vector<Token>& expected) {
+  ASSERT_EQ(actual.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    SCOPED_TRACE(absl::StrCat("token ", i));
+    ASSERT_EQ(actual[i].hash, expected[i].hash);
+    ASSERT_EQ(actual[i].folded_begin, expected[i].folded_begin);
+    ASSERT_EQ(actual[i].folded_end, expected[i].folded_end);
+    ASSERT_EQ(actual[i].stem_begin, expected[i].stem_begin);
+    ASSERT_EQ(actual[i].original, expected[i].original)
+        << "bytes " << actual[i].original.byte_begin << "-" << actual[i].original.byte_end
+        << " code points " << actual[i].original.cp_begin << "-" << actual[i].original.cp_end
+        << ", expected bytes " << expected[i].original.byte_begin << "-"
+        << expected[i].original.byte_end << " code points " << expected[i].original.cp_begin
+        << "-" << expected[i].original.cp_end;
+  }
+}
+
 // NormalizeWords (with Tokenizer::HashWords) is the fingerprinting path: it must give exactly
-// Normalize()'s text and Tokenize()'s words and hashes.
+// Normalize()'s text and Tokenize()'s words and hashes. NormalizeWordsWithOriginals (with
+// Tokenize(FoldedWords), together FoldAndTokenize) is the alignment path: the same text and the
+// same tokens, original spans included, as the map gives them.
 void ExpectWordsAgree(const Normalizer& normalizer, const Tokenizer& tokenizer,
                       absl::string_view original, FoldedWords* words) {
   const NormalizedText full = normalizer.Normalize(original);
@@ -903,6 +922,19 @@ void ExpectWordsAgree(const Normalizer& normalizer, const Tokenizer& tokenizer,
   tokenizer.HashWords(*words, &hashes);
   ASSERT_EQ(hashes.size(), tokens.size());
   for (size_t i = 0; i < tokens.size(); ++i) ASSERT_EQ(hashes[i], tokens[i].hash) << "word " << i;
+
+  normalizer.NormalizeWordsWithOriginals(original, words);
+  ASSERT_EQ(Escape(words->text), Escape(full.text));
+  std::vector<Token> from_words;
+  tokenizer.Tokenize(*words, &from_words);
+  ExpectTokensEqual(from_words, tokens);
+  // And through FoldAndTokenize, into buffers that held another text.
+  NormalizedText folded = normalizer.Normalize("نص آخر أطول من النص الأول بكثير، وفيه كلمات");
+  std::vector<Token> folded_tokens(3);
+  FoldAndTokenize(normalizer, tokenizer, original, &folded, &folded_tokens);
+  ASSERT_EQ(Escape(folded.text), Escape(full.text));
+  EXPECT_EQ(folded.map.size(), 0u);
+  ExpectTokensEqual(folded_tokens, tokens);
 }
 
 TEST(NormalizeWordsTest, KnownCases) {

@@ -63,15 +63,13 @@ void Fingerprinter::Fingerprint(absl::string_view text, FingerprintScratch* scra
 }
 
 void Fingerprinter::Analyze(absl::string_view text, AnalyzedText* out) const {
-  normalizer_.Normalize(text, &out->folded);
-  tokenizer_.Tokenize(out->folded, &out->tokens);
+  FoldAndTokenize(normalizer_, tokenizer_, text, &out->folded, &out->tokens);
   quote_detector_.Detect(text, &out->quotations);
 }
 
 void Fingerprinter::Analyze(absl::string_view text, absl::Span<const Quotation> quotations,
                             AnalyzedText* out) const {
-  normalizer_.Normalize(text, &out->folded);
-  tokenizer_.Tokenize(out->folded, &out->tokens);
+  FoldAndTokenize(normalizer_, tokenizer_, text, &out->folded, &out->tokens);
   out->quotations.assign(quotations.begin(), quotations.end());
 }
 

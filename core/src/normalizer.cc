@@ -208,12 +208,17 @@ struct Normalizer::Table {
   // The state of one NormalizeWords() pass, kept like Pass: the hot loop has its own copy.
   struct WordsPass {
     FoldedWords* out;
+    bool originals = false;  // NormalizeWordsWithOriginals: record the boundaries' sources
     char* text_data;
     size_t text_limit;  // o may reach this without a check (kMaxEntryBytes of slack beyond)
     uint32_t* bound_data;
+    uint32_t* bound_byte_data = nullptr;  // with originals
+    uint32_t* bound_cp_data = nullptr;
     size_t o = 0;          // folded bytes written
     size_t b = 0;          // word boundaries written (see NormalizeWords)
     uint32_t in_word = 0;  // the last output code point is a word character
+    uint32_t i = 0;        // with originals: the source of the code point being folded
+    uint32_t k = 0;
     std::string scratch;   // output of code points above U+FFFF
 
     // Makes room for `bytes` more output bytes and as many boundaries beyond the slack.
@@ -224,7 +229,10 @@ struct Normalizer::Table {
 
   // NormalizeWords' handling of code point c when it is not a kInline entry of one kind of
   // characters or a kRemoved BMP code point (or is U+FFFD for 1 or 2 invalid bytes, appended here
-  // for the room it needs). Returns false for a kSegment code point.
+  // for the room it needs). Returns false for a kSegment code point and, with originals, for one
+  // that folds into word and non-word characters at once (a word could end inside its output,
+  // and the word's original end is then where the next source starts, past any removed
+  // characters: the map's rule, which one boundary's source cannot give).
   bool WordsSlowStep(WordsPass* pass, char32_t c) const;
 
   NormalizerOptions options;
@@ -563,6 +571,12 @@ void Normalizer::Table::WordsPass::Reserve(size_t bytes) {
     boundaries.resize(std::max(boundaries.size() * 2, b + bytes + 1));
     bound_data = boundaries.data();
   }
+  if (originals && out->boundary_bytes.size() < boundaries.size()) {
+    out->boundary_bytes.resize(boundaries.size());
+    out->boundary_code_points.resize(boundaries.size());
+    bound_byte_data = out->boundary_bytes.data();
+    bound_cp_data = out->boundary_code_points.data();
+  }
 }
 
 void Normalizer::Table::WordsPass::Append(absl::string_view bytes) {
@@ -574,6 +588,10 @@ void Normalizer::Table::WordsPass::Append(absl::string_view bytes) {
     const size_t length = internal::DecodeUtf8(bytes.data() + j, bytes.size() - j, &c);
     const uint32_t word = internal::IsWordChar(word_bits, c);
     bound_data[b] = static_cast<uint32_t>(o);
+    if (originals) {  // the output of one source (WordsSlowStep turns mixed outputs away)
+      bound_byte_data[b] = i;
+      bound_cp_data[b] = k;
+    }
     b += word ^ in_word;
     in_word = word;
     std::memcpy(text_data + o, bytes.data() + j, length);
@@ -587,6 +605,9 @@ bool Normalizer::Table::WordsSlowStep(WordsPass* pass, char32_t c) const {
   if (c < 0x10000) {
     const Entry& entry = entries[c];
     kind = entry.kind;
+    if (pass->originals && entry.words == kMixed && (kind == kInline || kind == kPool)) {
+      return false;
+    }
     if (kind == kInline || kind == kPool) {
       pass->Append(absl::string_view(kind == kInline ? reinterpret_cast<const char*>(&entry.data)
                                                      : pool.data() + entry.data,
@@ -596,39 +617,76 @@ bool Normalizer::Table::WordsSlowStep(WordsPass* pass, char32_t c) const {
     pass->scratch.clear();
     size_t code_points;
     kind = Classify(c, &pass->scratch, &code_points);
-    if (kind == kInline || kind == kPool) pass->Append(pass->scratch);
+    if (kind == kInline || kind == kPool) {
+      if (pass->originals && WordsOf(pass->scratch) == kMixed) return false;
+      pass->Append(pass->scratch);
+    }
   }
   return kind != kSegment;
 }
 
-NAQL_NO_SLP_VECTORIZE void Normalizer::NormalizeWords(absl::string_view original,
-                                                      FoldedWords* out) const {
+void Normalizer::NormalizeWords(absl::string_view original, FoldedWords* out) const {
+  FoldWords<false>(original, out);
+}
+
+void Normalizer::NormalizeWordsWithOriginals(absl::string_view original,
+                                             FoldedWords* out) const {
+  FoldWords<true>(original, out);
+}
+
+// With kOriginals, each output code point also stores its source's original byte and code point
+// at boundary b, beside the folded offset: a word's start boundary then holds the source of its
+// first code point and its end boundary the source of the first code point after it — where the
+// source of the word's last code point ends, removed characters included (OffsetMap's rules), as
+// long as no source folds into word and non-word characters at once (those take the fallback).
+template <bool kOriginals>
+NAQL_NO_SLP_VECTORIZE void Normalizer::FoldWords(absl::string_view original,
+                                                 FoldedWords* out) const {
   const Table& table = *table_;
   const char* const src = original.data();
   const size_t n = original.size();
   assert(n < (size_t{1} << 32));
   out->words.clear();
+  out->originals.clear();
   out->text.resize(n + kMaxInlineBytesPerInputByte * kChunk + kMaxEntryBytes);
   if (out->boundaries.size() < kChunk + 1) out->boundaries.resize(kChunk + 1);
 
   Table::WordsPass pass;
   pass.out = out;
+  pass.originals = kOriginals;
   pass.text_data = out->text.data();
   pass.text_limit = out->text.size() - kMaxEntryBytes;
   pass.bound_data = out->boundaries.data();
+  if constexpr (kOriginals) {
+    if (out->boundary_bytes.size() < out->boundaries.size()) {
+      out->boundary_bytes.resize(out->boundaries.size());
+      out->boundary_code_points.resize(out->boundaries.size());
+    }
+    pass.bound_byte_data = out->boundary_bytes.data();
+    pass.bound_cp_data = out->boundary_code_points.data();
+  }
 
   // The hot loop's copy of the pass (kept in registers).
   const Table::Entry* const entries = table.entries.data();
   char* text_data = pass.text_data;
   uint32_t* bound_data = pass.bound_data;
+  uint32_t* bound_byte_data = pass.bound_byte_data;
+  uint32_t* bound_cp_data = pass.bound_cp_data;
   size_t o = 0, b = 0;
   uint32_t in_word = 0;
-  auto to_pass = [&] { pass.o = o, pass.b = b, pass.in_word = in_word; };
+  size_t i = 0;    // original byte
+  uint32_t k = 0;  // original code point (kOriginals)
+  auto to_pass = [&] {
+    pass.o = o, pass.b = b, pass.in_word = in_word;
+    pass.i = static_cast<uint32_t>(i), pass.k = k;
+  };
   auto from_pass = [&] {
     o = pass.o, b = pass.b, in_word = pass.in_word;
     text_data = pass.text_data, bound_data = pass.bound_data;
+    bound_byte_data = pass.bound_byte_data, bound_cp_data = pass.bound_cp_data;
   };
-  // Folds code point c of `length` bytes: false when it is a kSegment code point.
+  // Folds code point c of `length` bytes: false when it needs the fallback (a kSegment code
+  // point; with kOriginals also a mixed output, see WordsSlowStep).
   auto fold = [&](char32_t c, size_t length) -> bool {
     // U+FFFD from 1 or 2 invalid bytes would break kMaxInlineBytesPerInputByte.
     const bool short_invalid = c == internal::kReplacementCharacter && length < 3;
@@ -636,6 +694,10 @@ NAQL_NO_SLP_VECTORIZE void Normalizer::NormalizeWords(absl::string_view original
       const Table::Entry& entry = entries[c];
       if (entry.kind == Table::kInline && entry.words != Table::kMixed) [[likely]] {
         bound_data[b] = static_cast<uint32_t>(o);
+        if constexpr (kOriginals) {
+          bound_byte_data[b] = static_cast<uint32_t>(i);
+          bound_cp_data[b] = k;
+        }
         b += entry.words ^ in_word;
         in_word = entry.words;
         std::memcpy(text_data + o, &entry.data, 4);  // within the slack
@@ -653,32 +715,50 @@ NAQL_NO_SLP_VECTORIZE void Normalizer::NormalizeWords(absl::string_view original
   // The input goes in chunks of kChunk bytes, with room made before each for what the chunk can
   // produce through table entries, as in Normalize(). (Decoding eight bytes at a time, with a
   // mask of the bytes that start code points, measured 25% slower than this loop.)
-  size_t i = 0;
-  bool segment = false;
-  while (i < n && !segment) {
+  bool fallback = false;
+  while (i < n && !fallback) {
     const size_t chunk_end = std::min(n, i + kChunk);
     to_pass();
     pass.Reserve(kMaxInlineBytesPerInputByte * (chunk_end - i));
     from_pass();
-    while (i < chunk_end && !segment) {
+    while (i < chunk_end && !fallback) {
       char32_t c;
       const size_t length = internal::DecodeUtf8Fast(src, i, n, &c);
-      segment = !fold(c, length);
+      fallback = !fold(c, length);
       i += length;
+      if constexpr (kOriginals) ++k;
     }
   }
   std::vector<WordRange>& words = out->words;
-  if (segment) {
+  if (fallback) {
     Normalize(original, &out->scratch);
     out->text.assign(out->scratch.text);
-    internal::ForEachWord(out->text, [&](size_t begin, size_t end, uint32_t, uint32_t) {
+    internal::ForEachWord(out->text, [&](size_t begin, size_t end, uint32_t begin_cp,
+                                         uint32_t end_cp) {
       words.push_back(WordRange{static_cast<uint32_t>(begin), static_cast<uint32_t>(end)});
+      if constexpr (kOriginals) {
+        out->originals.push_back(out->scratch.map.ToOriginal(begin_cp, end_cp));
+      }
     });
     return;
   }
-  if (in_word) bound_data[b++] = static_cast<uint32_t>(o);
+  if (in_word) {
+    bound_data[b] = static_cast<uint32_t>(o);
+    if constexpr (kOriginals) {
+      bound_byte_data[b] = static_cast<uint32_t>(n);
+      bound_cp_data[b] = k;
+    }
+    ++b;
+  }
   words.resize(b / 2);
   for (size_t j = 0; j < b / 2; ++j) words[j] = WordRange{bound_data[2 * j], bound_data[2 * j + 1]};
+  if constexpr (kOriginals) {
+    out->originals.resize(b / 2);
+    for (size_t j = 0; j < b / 2; ++j) {
+      out->originals[j] = OriginalSpan{bound_byte_data[2 * j], bound_byte_data[2 * j + 1],
+                                       bound_cp_data[2 * j], bound_cp_data[2 * j + 1]};
+    }
+  }
   out->text.resize(o);
 }
 

@@ -1012,13 +1012,11 @@ void QuoteClusterer::Prepare(absl::string_view original, absl::Span<const Quotat
     prepared.quotation = quotation;
     prepared.original = std::string(original.substr(
         quotation.span.byte_begin, quotation.span.byte_end - quotation.span.byte_begin));
-    normalizer_->Normalize(prepared.original, &prepared.folded);
-    tokenizer_->Tokenize(prepared.folded, &prepared.tokens);
+    // A batch of articles waits prepared: only what AddPrepared() reads is kept (no offset map,
+    // no slack in the folded text).
+    FoldAndTokenize(*normalizer_, *tokenizer_, prepared.original, &prepared.folded,
+                    &prepared.tokens);
     if (prepared.tokens.size() < options_.min_words) continue;
-    // A batch of articles waits prepared: keep only what AddPrepared() reads. The offset map is
-    // most of a normalized text.
-    prepared.folded.map = OffsetMap();
-    prepared.folded.text.shrink_to_fit();
     if (!options_.keep_originals) std::string().swap(prepared.original);
     out->push_back(std::move(prepared));
   }

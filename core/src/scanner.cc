@@ -535,7 +535,7 @@ class Scanner::Impl {
     size_t bytes = 0;         // approximate heap bytes held
 
     void Measure() {
-      // The offset map and the growth slack are dropped before this (LoadAndAnalyze).
+      // Analyze() leaves no offset map and no growth slack in the folded text.
       bytes = sizeof(*this) + doc.text.capacity() + doc.id.capacity() + doc.location.capacity() +
               text.folded.text.capacity() + text.tokens.capacity() * sizeof(Token) +
               text.quotations.capacity() * sizeof(Quotation) +
@@ -568,10 +568,6 @@ class Scanner::Impl {
       out->signature.resize(options_.fingerprint.minhash.num_perm);
       minhasher_.Compute(shingles, absl::MakeSpan(out->signature));
     }
-    // Tokens carry their original spans; alignment needs the folded letters but not the map of
-    // every folded code point (a third of what an analyzed article holds).
-    out->text.folded.map = OffsetMap();
-    out->text.folded.text.shrink_to_fit();  // the normalizer's working room (2 KiB and more)
     if (doc < boilerplate_ranges_.size() && !boilerplate_ranges_[doc].empty()) {
       MaskTokens(boilerplate_ranges_[doc], doc, absl::MakeSpan(out->text.tokens));
     }

@@ -103,6 +103,23 @@ void Tokenizer::Tokenize(const NormalizedText& text, std::vector<Token>* tokens)
   });
 }
 
+void Tokenizer::Tokenize(const FoldedWords& words, std::vector<Token>* tokens) const {
+  assert(words.originals.size() == words.words.size());
+  tokens->resize(words.words.size());
+  Token* token = tokens->data();
+  const OriginalSpan* original = words.originals.data();
+  for (const WordRange& range : words.words) {
+    const absl::string_view word(words.text.data() + range.begin, range.end - range.begin);
+    const size_t clitic = StemOffset(word);
+    token->hash = HashWord(word.substr(clitic));
+    token->folded_begin = range.begin;
+    token->folded_end = range.end;
+    token->stem_begin = static_cast<uint32_t>(range.begin + clitic);
+    token->original = *original++;
+    ++token;
+  }
+}
+
 void Tokenizer::HashWords(const FoldedWords& words, std::vector<uint64_t>* hashes) const {
   hashes->resize(words.words.size());
   uint64_t* out = hashes->data();
@@ -125,6 +142,19 @@ void Tokenizer::AppendToken(const NormalizedText& text, size_t begin_byte, size_
   token.folded_end = static_cast<uint32_t>(end_byte);
   token.stem_begin = static_cast<uint32_t>(begin_byte + clitic);
   token.original = text.map.ToOriginal(begin_cp, end_cp);
+}
+
+void FoldAndTokenize(const Normalizer& normalizer, const Tokenizer& tokenizer,
+                     absl::string_view original, NormalizedText* folded,
+                     std::vector<Token>* tokens) {
+  // Given back after an article of more than this many folded bytes.
+  constexpr size_t kKeptWorkingBytes = size_t{4} << 20;
+  thread_local FoldedWords words;
+  normalizer.NormalizeWordsWithOriginals(original, &words);
+  tokenizer.Tokenize(words, tokens);
+  folded->text.assign(words.text);  // without the working room's slack
+  folded->map = OffsetMap();
+  if (words.text.capacity() > kKeptWorkingBytes) words = FoldedWords();
 }
 
 }  // namespace naql

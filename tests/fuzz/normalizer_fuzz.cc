@@ -10,7 +10,8 @@
 //   * map entries are monotone, start on code point boundaries of the original, and agree on
 //     bytes and code points; the last source ends at the end of the original;
 //   * tokens are in order, inside the folded text, and their spans inside the original;
-//   * NormalizeWords + HashWords (the fingerprinting pass) give the same text, words and hashes.
+//   * NormalizeWords + HashWords (the fingerprinting pass) give the same text, words and hashes;
+//     NormalizeWordsWithOriginals + Tokenize(FoldedWords) (the alignment pass) the same tokens.
 
 #include <cstddef>
 #include <cstdint>
@@ -130,6 +131,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
               words.words[i].end == tokens[i].folded_end,
           "NormalizeWords word is the token's word");
     Check(hashes[i] == tokens[i].hash, "HashWords hash is the token's hash");
+  }
+
+  // The alignment pass gives the same text and tokens, original spans included.
+  NormalizerFor(selector).NormalizeWordsWithOriginals(original, &words);
+  Check(words.text == out.text, "NormalizeWordsWithOriginals text is Normalize text");
+  std::vector<naql::Token> from_words;
+  naql::Tokenizer(tokenizer_options).Tokenize(words, &from_words);
+  Check(from_words.size() == tokens.size(), "NormalizeWordsWithOriginals has the tokens");
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    Check(from_words[i].hash == tokens[i].hash && from_words[i].stem_begin == tokens[i].stem_begin &&
+              from_words[i].folded_begin == tokens[i].folded_begin &&
+              from_words[i].folded_end == tokens[i].folded_end,
+          "NormalizeWordsWithOriginals word is the token's word");
+    Check(from_words[i].original == tokens[i].original,
+          "NormalizeWordsWithOriginals span is the token's span");
   }
   return 0;
 }

@@ -5,7 +5,10 @@
 // resemblance, for LSH) and its winnowed passage fingerprints (shared passages of min_words words,
 // for the passage index). Fingerprint() needs no original offsets: it folds the text and cuts its
 // words in one pass without the offset map (Normalizer::NormalizeWords) and hashes the words as
-// Tokenize() would. Analyze() keeps the folded text, its map and the tokens instead, for alignment.
+// Tokenize() would. Analyze() keeps the folded text and the tokens, with their original spans,
+// instead, for alignment: the same one pass records where each word comes from in the original
+// (Normalizer::NormalizeWordsWithOriginals); the folded text's map (NormalizedText::map) stays
+// empty.
 //
 // Example:
 //   naql::Fingerprinter fingerprinter(naql::FingerprintOptions{});
@@ -82,7 +85,7 @@ struct FingerprintScratch {
 
 // An article prepared for alignment: folded text, tokens and quotations.
 struct AnalyzedText {
-  NormalizedText folded;
+  NormalizedText folded;  // the folded text; its map is empty (the tokens hold original spans)
   std::vector<Token> tokens;
   std::vector<Quotation> quotations;  // in original offsets; flags spans as quotes
   // A view for the Aligner; valid while *this lives and is not modified.

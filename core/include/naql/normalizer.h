@@ -96,12 +96,19 @@ struct WordRange {
   friend bool operator==(const WordRange&, const WordRange&) = default;
 };
 
-// The folded text with its words and no offset map: what fingerprinting needs.
+// The folded text with its words and no offset map: what fingerprinting needs, and with the
+// original span of each word, what alignment needs.
 struct FoldedWords {
   std::string text;              // the same bytes as NormalizedText::text
   std::vector<WordRange> words;  // the words of `text`, in order
-  // Scratch of NormalizeWords.
+  // NormalizeWordsWithOriginals only: originals[j] is the original span of words[j], as
+  // NormalizedText::map.ToOriginal gives it for the word's code points.
+  std::vector<OriginalSpan> originals;
+  // Scratch of NormalizeWords: per word boundary, its folded byte offset and (with originals)
+  // the original byte and code point where the source of the boundary's code point starts.
   std::vector<uint32_t> boundaries;
+  std::vector<uint32_t> boundary_bytes;
+  std::vector<uint32_t> boundary_code_points;
   NormalizedText scratch;  // used when the text needs ICU
 };
 
@@ -129,8 +136,18 @@ class Normalizer {
   // a kept combining mark (a segment that ICU folds) takes Normalize() and a scan of its output.
   void NormalizeWords(absl::string_view original, FoldedWords* out) const;
 
+  // NormalizeWords, and also out->originals: each word's span in `original`, the span the offset
+  // map of Normalize() gives it (OffsetMap::ToOriginal of the word's folded code points). One pass
+  // that records the original position at word boundaries only, instead of the map's entry for
+  // every folded code point followed by the Tokenizer's second pass over the folded text. A text
+  // with a segment that ICU folds, or a character that folds into word and non-word characters
+  // at once (ﷺ U+FDFA, ½), takes Normalize() and a scan of its output.
+  void NormalizeWordsWithOriginals(absl::string_view original, FoldedWords* out) const;
+
  private:
   struct Table;
+  template <bool kOriginals>
+  void FoldWords(absl::string_view original, FoldedWords* out) const;
   NormalizerOptions options_;
   std::unique_ptr<const Table> table_;
 };
