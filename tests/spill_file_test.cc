@@ -60,6 +60,40 @@ TEST(SpillFileTest, ReadsBackWhatWasAppendedAtItsOffset) {
             third.substr(third.size() - 2) + written[4].second.substr(0, 2));
 }
 
+TEST(SpillFileTest, BlockReaderReadsWhatReadAtReads) {
+  std::unique_ptr<SpillFile> file = MakeFile();
+  std::mt19937_64 random(11);
+  std::string all(300'000, '\0');
+  for (char& c : all) c = static_cast<char>(random());
+  ASSERT_TRUE(file->Append(all).ok());
+  ASSERT_TRUE(file->Flush().ok());
+  // Ranges in increasing order (the intended use), then in any order, some longer than a block
+  // and some reaching the end of the file, through blocks of 1 KiB.
+  std::vector<std::pair<uint64_t, size_t>> ranges;
+  for (uint64_t offset = 0; offset < all.size();) {
+    const size_t size = std::min<size_t>(random() % 3000, all.size() - offset);
+    ranges.emplace_back(offset, size);
+    offset += size + random() % 500;
+  }
+  ranges.emplace_back(all.size() - 10, 10);
+  ranges.emplace_back(all.size(), 0);
+  for (int shuffled = 0; shuffled < 2; ++shuffled) {
+    if (shuffled) std::shuffle(ranges.begin(), ranges.end(), random);
+    SpillFile::BlockReader reader(file.get(), 1024);
+    std::string out;
+    for (const auto& [offset, size] : ranges) {
+      ASSERT_TRUE(reader.Read(offset, size, &out).ok()) << offset << " " << size;
+      ASSERT_EQ(out, all.substr(offset, size)) << offset << " " << size;
+    }
+  }
+  SpillFile::BlockReader reader(file.get(), 1024);
+  std::string out;
+  EXPECT_EQ(reader.Read(all.size() - 5, 10, &out).code(), absl::StatusCode::kInternal);
+  EXPECT_FALSE(reader.Read(~uint64_t{0}, 2, &out).ok());  // no overflow
+  ASSERT_TRUE(reader.Read(5, 5, &out).ok());  // usable after an error
+  EXPECT_EQ(out, all.substr(5, 5));
+}
+
 TEST(SpillFileTest, ReadingPastWhatWasFlushedIsAnError) {
   std::unique_ptr<SpillFile> file = MakeFile();
   ASSERT_TRUE(file->Append("abc").ok());

@@ -35,6 +35,7 @@
 #include <cassert>
 #include <cstring>
 #include <numeric>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -1151,10 +1152,23 @@ std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
     for (const Variant& variant : variants_) tokens += variant.token_count;
     entries.reserve(tokens);
   }
+  // Variants are stored as they come, so reading them in order reads the store in order: from
+  // the temporary file, a block at a time rather than one system call per record.
+  std::optional<internal::SpillFile::BlockReader> block_reader;
+  auto load_in_order = [&](uint64_t offset, size_t size, std::string* out) {
+    if (spill_ == nullptr) return Load(offset, size, out);
+    if (!block_reader) block_reader.emplace(spill_);
+    if (absl::Status read = block_reader->Read(offset, size, out); !read.ok()) {
+      KeepError(std::move(read));
+      return false;
+    }
+    return true;
+  };
   std::string record;
   for (uint32_t v = 0; v < num_variants; ++v) {
     const Variant& variant = variants_[v];
-    if (!Load(variant.record, size_t{variant.token_count} * sizeof(StoredToken), &record)) {
+    if (!load_in_order(variant.record, size_t{variant.token_count} * sizeof(StoredToken),
+                       &record)) {
       return {};
     }
     uint64_t previous = 0;
@@ -1237,11 +1251,12 @@ std::vector<RepeatedQuote> QuoteClusterer::Build(unsigned threads) const {
     std::string record;
     for (uint32_t v = 0; v < num_variants; ++v) {
       if (!comparable(v)) continue;
-      if (!Load(variants_[v].record, record_size(v), &record)) return {};
+      if (!load_in_order(variants_[v].record, record_size(v), &record)) return {};
       spilled_record_of[v] = spilled_records.size();
       spilled_records.Append(record);
     }
   }
+  block_reader.reset();
   // False after a read error (kept in status()).
   auto read_record = [&](uint32_t v, std::string* record) {
     if (spill_ != nullptr && comparable(v)) {

@@ -525,6 +525,32 @@ class Scanner::Impl {
                           reinterpret_cast<char*>(out->data()));
   }
 
+  // LoadDocument and ReadQuotations. A text kept uncompressed in the temporary file has its
+  // quotations right after it (phase 1 appends them in turn): one read then brings both.
+  absl::Status LoadWithQuotations(uint32_t doc, ZSTD_DCtx* dctx, Document* out,
+                                  std::vector<Quotation>* quotations) const {
+    const StoredText& stored = stored_texts_[doc];
+    const uint32_t first_quotation = doc == 0 ? 0 : quotation_end_[doc - 1];
+    const size_t quotation_bytes = (quotation_end_[doc] - first_quotation) * sizeof(Quotation);
+    if (quotation_bytes == 0 || options_.compress_stored_texts ||
+        reader_->Rereadable(locators_[doc].input) ||
+        quotations_offset_[doc] != stored.offset + stored.size) {
+      NAQL_ASSIGN_OR_RETURN(*out, LoadDocument(doc, dctx));
+      return ReadQuotations(doc, quotations);
+    }
+    const ScannedDocument& scanned = (*documents_)[doc];
+    out->id = scanned.id;
+    out->meta = scanned.meta;
+    out->location = scanned.location;
+    out->text.resize(stored.size + quotation_bytes);
+    NAQL_RETURN_IF_ERROR(
+        spill_->ReadAt(stored.offset, stored.size + quotation_bytes, out->text.data()));
+    quotations->resize(quotation_bytes / sizeof(Quotation));
+    std::memcpy(quotations->data(), out->text.data() + stored.size, quotation_bytes);
+    out->text.resize(stored.size);
+    return absl::OkStatus();
+  }
+
   // An article read again and analyzed for verification, cached across batches.
   struct Analyzed {
     Document doc;
@@ -547,14 +573,8 @@ class Scanner::Impl {
   // With `signature`, also its MinHash signature, from the tokens before boilerplate masking:
   // the same values phase 1 computed (the same normalizer, tokenizer and MinHasher).
   void LoadAndAnalyze(uint32_t doc, bool signature, ZSTD_DCtx* dctx, Analyzed* out) const {
-    absl::StatusOr<Document> loaded = LoadDocument(doc, dctx);
-    if (!loaded.ok()) {
-      out->status = loaded.status();
-      return;
-    }
-    out->doc = *std::move(loaded);
     std::vector<Quotation> quotations;
-    if (absl::Status read = ReadQuotations(doc, &quotations); !read.ok()) {
+    if (absl::Status read = LoadWithQuotations(doc, dctx, &out->doc, &quotations); !read.ok()) {
       out->status = std::move(read);
       return;
     }

@@ -130,6 +130,22 @@ absl::Status SpillFile::ReadAt(uint64_t offset, size_t size, char* out) const {
   return absl::OkStatus();
 }
 
+absl::Status SpillFile::BlockReader::Read(uint64_t offset, size_t size, std::string* out) {
+  if (offset < begin_ || offset - begin_ > buffer_.size() ||
+      size > buffer_.size() - (offset - begin_)) {
+    // A new block from `offset`, as far as the file's flushed end allows.
+    const uint64_t available = offset <= file_->flushed_ ? file_->flushed_ - offset : 0;
+    buffer_.resize(std::max<uint64_t>(size, std::min<uint64_t>(block_, available)));
+    begin_ = offset;
+    if (absl::Status read = file_->ReadAt(offset, buffer_.size(), buffer_.data()); !read.ok()) {
+      buffer_.clear();
+      return read;
+    }
+  }
+  out->assign(buffer_, offset - begin_, size);
+  return absl::OkStatus();
+}
+
 unsigned PassageSpill::PartitionsFor(uint64_t input_bytes) {
   unsigned partitions = 16;
   // An input byte makes ~0.1 fingerprints of 12 bytes in the index: 64 MiB of index ~ 64 MiB of

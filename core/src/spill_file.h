@@ -60,6 +60,24 @@ class SpillFile {
   // Reads `size` bytes at `offset` into `out`. The bytes must have been flushed.
   absl::Status ReadAt(uint64_t offset, size_t size, char* out) const;
 
+  // Many small ranges read in order of offset, each through ReadAt, would cost a system call
+  // apiece: a BlockReader reads `block` bytes at a time (or the range, when longer) and serves the
+  // ranges that fall inside. For one thread; the file must outlive it.
+  class BlockReader {
+   public:
+    explicit BlockReader(const SpillFile* file, size_t block = size_t{256} << 10)
+        : file_(file), block_(block) {}
+    // ReadAt(offset, size, out) into *out (resized to `size`). Fastest when successive offsets
+    // increase; any order is correct.
+    absl::Status Read(uint64_t offset, size_t size, std::string* out);
+
+   private:
+    const SpillFile* file_;
+    size_t block_;
+    uint64_t begin_ = 0;  // file offset of buffer_[0]
+    std::string buffer_;
+  };
+
   // Bytes appended so far.
   uint64_t size() const { return flushed_ + buffer_.size(); }
   const std::string& directory() const { return directory_; }
