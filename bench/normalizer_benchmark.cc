@@ -114,7 +114,10 @@ size_t TotalBytes(const std::vector<std::string>& texts) {
   return total;
 }
 
-void NormalizeAndTokenize(benchmark::State& state, const std::vector<std::string>& texts) {
+// Folded text and tokens of every text, by Normalize (with the offset map) then Tokenize, or with
+// `one_pass` by FoldAndTokenize (NormalizeWordsWithOriginals, then Tokenize(FoldedWords)): the
+// same text and tokens, as alignment analyzes articles.
+void Tokenize(benchmark::State& state, const std::vector<std::string>& texts, bool one_pass) {
   const naql::Normalizer normalizer;
   const naql::Tokenizer tokenizer;
   naql::NormalizedText folded;
@@ -122,8 +125,12 @@ void NormalizeAndTokenize(benchmark::State& state, const std::vector<std::string
   size_t token_count = 0;
   for (auto _ : state) {
     for (const std::string& text : texts) {
-      normalizer.Normalize(text, &folded);
-      tokenizer.Tokenize(folded, &tokens);
+      if (one_pass) {
+        naql::FoldAndTokenize(normalizer, tokenizer, text, &folded, &tokens);
+      } else {
+        normalizer.Normalize(text, &folded);
+        tokenizer.Tokenize(folded, &tokens);
+      }
       token_count += tokens.size();
       benchmark::DoNotOptimize(tokens.data());
     }
@@ -133,24 +140,12 @@ void NormalizeAndTokenize(benchmark::State& state, const std::vector<std::string
       benchmark::Counter(static_cast<double>(token_count), benchmark::Counter::kIsRate);
 }
 
-// The same folded text and tokens in one pass (FoldAndTokenize: NormalizeWordsWithOriginals, then
-// Tokenize(FoldedWords)), as alignment analyzes articles.
+void NormalizeAndTokenize(benchmark::State& state, const std::vector<std::string>& texts) {
+  Tokenize(state, texts, /*one_pass=*/false);
+}
+
 void FoldAndTokenize(benchmark::State& state, const std::vector<std::string>& texts) {
-  const naql::Normalizer normalizer;
-  const naql::Tokenizer tokenizer;
-  naql::NormalizedText folded;
-  std::vector<naql::Token> tokens;
-  size_t token_count = 0;
-  for (auto _ : state) {
-    for (const std::string& text : texts) {
-      naql::FoldAndTokenize(normalizer, tokenizer, text, &folded, &tokens);
-      token_count += tokens.size();
-      benchmark::DoNotOptimize(tokens.data());
-    }
-  }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * TotalBytes(texts)));
-  state.counters["tokens/s"] =
-      benchmark::Counter(static_cast<double>(token_count), benchmark::Counter::kIsRate);
+  Tokenize(state, texts, /*one_pass=*/true);
 }
 
 void BM_NormalizeTokenize_Seeds(benchmark::State& state) { NormalizeAndTokenize(state, Seeds()); }
