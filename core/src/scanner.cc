@@ -454,17 +454,23 @@ class Scanner::Impl {
   // The full article `doc` again: re-read from its input, or from the temporary file, decompressed
   // with `dctx` when compress_stored_texts (may be null when zstd could not allocate one: then an
   // error).
+  // The id, metadata and location of `doc`, as phase 1 kept them.
+  Document StoredDocumentWithoutText(uint32_t doc) const {
+    const ScannedDocument& scanned = (*documents_)[doc];
+    Document out;
+    out.id = scanned.id;
+    out.meta = scanned.meta;
+    out.location = scanned.location;
+    return out;
+  }
+
   absl::StatusOr<Document> LoadDocument(uint32_t doc, ZSTD_DCtx* dctx) const {
     const DocumentLocator& locator = locators_[doc];
     if (reader_->Rereadable(locator.input)) {
       NAQL_ASSIGN_OR_RETURN(Document loaded, reader_->ReadAt(locator));
       return loaded;
     }
-    const ScannedDocument& scanned = (*documents_)[doc];
-    Document loaded;
-    loaded.id = scanned.id;
-    loaded.meta = scanned.meta;
-    loaded.location = scanned.location;
+    Document loaded = StoredDocumentWithoutText(doc);
     const StoredText& stored = stored_texts_[doc];
     if (!options_.compress_stored_texts) {
       loaded.text.resize(stored.size);
@@ -475,14 +481,14 @@ class Scanner::Impl {
     NAQL_RETURN_IF_ERROR(spill_->ReadAt(stored.offset, stored.size, compressed.data()));
     unsigned long long size = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
     if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
-      return absl::InternalError(absl::StrCat("stored text of ", scanned.location, " is corrupt"));
+      return absl::InternalError(absl::StrCat("stored text of ", loaded.location, " is corrupt"));
     }
     if (dctx == nullptr) return absl::ResourceExhaustedError("cannot allocate a zstd context");
     loaded.text.resize(size);
     size_t n = ZSTD_decompressDCtx(dctx, loaded.text.data(), loaded.text.size(), compressed.data(),
                                    compressed.size());
     if (ZSTD_isError(n) || n != size) {
-      return absl::InternalError(absl::StrCat("stored text of ", scanned.location, " is corrupt"));
+      return absl::InternalError(absl::StrCat("stored text of ", loaded.location, " is corrupt"));
     }
     return loaded;
   }
@@ -538,10 +544,7 @@ class Scanner::Impl {
       NAQL_ASSIGN_OR_RETURN(*out, LoadDocument(doc, dctx));
       return ReadQuotations(doc, quotations);
     }
-    const ScannedDocument& scanned = (*documents_)[doc];
-    out->id = scanned.id;
-    out->meta = scanned.meta;
-    out->location = scanned.location;
+    *out = StoredDocumentWithoutText(doc);
     out->text.resize(stored.size + quotation_bytes);
     NAQL_RETURN_IF_ERROR(
         spill_->ReadAt(stored.offset, stored.size + quotation_bytes, out->text.data()));
