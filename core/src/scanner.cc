@@ -451,9 +451,6 @@ class Scanner::Impl {
     return out;
   }
 
-  // The full article `doc` again: re-read from its input, or from the temporary file, decompressed
-  // with `dctx` when compress_stored_texts (may be null when zstd could not allocate one: then an
-  // error).
   // The id, metadata and location of `doc`, as phase 1 kept them.
   Document StoredDocumentWithoutText(uint32_t doc) const {
     const ScannedDocument& scanned = (*documents_)[doc];
@@ -464,6 +461,9 @@ class Scanner::Impl {
     return out;
   }
 
+  // The full article `doc` again: re-read from its input, or from the temporary file, decompressed
+  // with `dctx` when compress_stored_texts (may be null when zstd could not allocate one: then an
+  // error).
   absl::StatusOr<Document> LoadDocument(uint32_t doc, ZSTD_DCtx* dctx) const {
     const DocumentLocator& locator = locators_[doc];
     if (reader_->Rereadable(locator.input)) {

@@ -140,7 +140,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   naql::Tokenizer(tokenizer_options).Tokenize(words, &from_words);
   Check(from_words.size() == tokens.size(), "NormalizeWordsWithOriginals has the tokens");
   for (size_t i = 0; i < tokens.size(); ++i) {
-    Check(from_words[i].hash == tokens[i].hash && from_words[i].stem_begin == tokens[i].stem_begin &&
+    Check(from_words[i].hash == tokens[i].hash &&
+              from_words[i].stem_begin == tokens[i].stem_begin &&
               from_words[i].folded_begin == tokens[i].folded_begin &&
               from_words[i].folded_end == tokens[i].folded_end,
           "NormalizeWordsWithOriginals word is the token's word");
